@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "wrpc-gateway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "wrpc-gateway", targets: ["wrpc-gateway"]),
+        .library(name: "WIT", targets: ["WIT"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "WIT", swiftSettings: strict),
+        .executableTarget(
+            name: "wrpc-gateway",
+            dependencies: [
+                "WIT",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "wrpc-gateway-bench", dependencies: ["WIT"], swiftSettings: strict),
+        .testTarget(name: "WITTests", dependencies: ["WIT"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)
