@@ -12,9 +12,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         .target(name: "WIT", swiftSettings: strict),
+        .target(name: "ComponentValues", dependencies: ["WIT"], swiftSettings: strict),
         .executableTarget(
             name: "wrpc-gateway",
             dependencies: [
@@ -23,8 +25,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "wrpc-gateway-bench", dependencies: ["WIT"], swiftSettings: strict),
+        .executableTarget(name: "wrpc-gateway-bench", dependencies: ["WIT", "ComponentValues"], swiftSettings: strict),
         .testTarget(name: "WITTests", dependencies: ["WIT"], swiftSettings: strict),
+        .testTarget(
+            name: "ComponentValuesTests",
+            dependencies: [
+                "ComponentValues", "WIT",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
