@@ -84,6 +84,9 @@ public struct ValueDecoder {
     /// Bytes fed after the value was complete (the decoder never consumes them).
     public var remainder: ArraySlice<UInt8> { buffer[pos...] }
 
+    /// Memory held for input bytes, for tests of the allocation bound.
+    var heldInputCapacity: Int { buffer.capacity }
+
     /// Total bytes consumed as part of the value.
     public var consumed: Int { consumedBefore + pos }
 
