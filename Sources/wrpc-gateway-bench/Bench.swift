@@ -6,6 +6,7 @@ import Foundation
 struct Bench {
     static let suites: [String: @Sendable (String) throws -> Void] = [
         "wit": witBenchmark,
+        "values": valuesBenchmark,
     ]
 
     static func main() throws {

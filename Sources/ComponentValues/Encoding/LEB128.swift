@@ -25,6 +25,16 @@ func writeSignedLEB(_ value: Int64, into out: inout [UInt8]) {
     }
 }
 
+func lebLength(_ value: UInt64) -> Int {
+    var n = 1
+    var v = value >> 7
+    while v != 0 {
+        n += 1
+        v >>= 7
+    }
+    return n
+}
+
 enum LEBRead<T> {
     case value(T, length: Int)
     case needMore

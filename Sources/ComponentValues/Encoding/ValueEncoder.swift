@@ -395,15 +395,29 @@ struct Transcoder {
         switch try reader.peekKind() {
         case .string:
             let at = reader.pos
+            // Base64 needs no escapes: decode straight from the JSON text when
+            // the string has none (any byte outside the alphabet fails the decode).
+            if let close = reader.closingQuote() {
+                let text = UnsafeBufferPointer(rebasing: reader.bytes[(at + 1)..<close])
+                if let count = Base64.decodedLength(text) {
+                    writeUnsignedLEB(UInt64(count), into: &out)
+                    if Base64.decode(text, into: &out) {
+                        reader.pos = close + 1
+                        return
+                    }
+                    out.removeLast(lebLength(UInt64(count)))
+                }
+            }
             scratch.removeAll(keepingCapacity: true)
             try reader.readStringBytes(into: &scratch)
-            var n = scratch.count
-            while n > 0 && scratch[n - 1] == UInt8(ascii: "=") && scratch.count - n < 2 { n -= 1 }
-            let decodedCount = n / 4 * 3 + (n % 4 == 3 ? 2 : n % 4 == 2 ? 1 : 0)
-            writeUnsignedLEB(UInt64(decodedCount), into: &out)
-            let start = out.count
+            let decoded = scratch.withUnsafeBufferPointer { Base64.decodedLength($0) }
+            guard let count = decoded else {
+                reader.pos = at
+                throw invalid("expected \(what), got a string that is not base64")
+            }
+            writeUnsignedLEB(UInt64(count), into: &out)
             let ok = scratch.withUnsafeBufferPointer { Base64.decode($0, into: &out) }
-            guard ok, out.count - start == decodedCount else {
+            guard ok else {
                 reader.pos = at
                 throw invalid("expected \(what), got a string that is not base64")
             }

@@ -1,5 +1,7 @@
 /// Base64 for `list<u8>`, handles and `stream<u8>` in JSON: standard and
-/// padded on output; standard or URL-safe, padded or not, on input.
+/// padded on output; standard or URL-safe, padded or not, on input. Output
+/// is sized once and written through pointers: this is the hot path for
+/// byte payloads.
 enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -12,73 +14,103 @@ enum Base64 {
         return t
     }()
 
+    /// `decodeTable` values pre-shifted to their place in a 24-bit group;
+    /// an invalid digit sets bit 31, so one test after the loop catches any.
+    private static let shifted: [[UInt32]] = (0..<4).map { position in
+        decodeTable.map { v in v == 0xFF ? 0x8000_0000 : UInt32(v) << UInt32(18 - 6 * position) }
+    }
+
     static func encodedLength(_ count: Int) -> Int { (count + 2) / 3 * 4 }
 
     static func encode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         let n = input.count
         let start = out.count
-        out.reserveCapacity(start + encodedLength(n))
+        let length = encodedLength(n)
+        out.append(contentsOf: repeatElement(0, count: length))
         alphabet.withUnsafeBufferPointer { a in
-            var i = 0
-            while i + 3 <= n {
-                let v = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-                out.append(a[Int(v >> 18)])
-                out.append(a[Int((v >> 12) & 63)])
-                out.append(a[Int((v >> 6) & 63)])
-                out.append(a[Int(v & 63)])
-                i += 3
-            }
-            let rest = n - i
-            if rest == 1 {
-                let v = UInt32(input[i]) << 16
-                out.append(a[Int(v >> 18)])
-                out.append(a[Int((v >> 12) & 63)])
-                out.append(UInt8(ascii: "="))
-                out.append(UInt8(ascii: "="))
-            } else if rest == 2 {
-                let v = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
-                out.append(a[Int(v >> 18)])
-                out.append(a[Int((v >> 12) & 63)])
-                out.append(a[Int((v >> 6) & 63)])
-                out.append(UInt8(ascii: "="))
+            out.withUnsafeMutableBufferPointer { o in
+                var w = start
+                var i = 0
+                while i + 3 <= n {
+                    let v = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                    o[w] = a[Int(v >> 18)]
+                    o[w + 1] = a[Int((v >> 12) & 63)]
+                    o[w + 2] = a[Int((v >> 6) & 63)]
+                    o[w + 3] = a[Int(v & 63)]
+                    w += 4
+                    i += 3
+                }
+                let rest = n - i
+                if rest > 0 {
+                    let v = UInt32(input[i]) << 16 | (rest == 2 ? UInt32(input[i + 1]) << 8 : 0)
+                    o[w] = a[Int(v >> 18)]
+                    o[w + 1] = a[Int((v >> 12) & 63)]
+                    o[w + 2] = rest == 2 ? a[Int((v >> 6) & 63)] : UInt8(ascii: "=")
+                    o[w + 3] = UInt8(ascii: "=")
+                }
             }
         }
     }
 
-    /// Decodes `input` and appends the bytes; nil if it is not base64.
-    static func decode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+    /// The number of bytes `input` decodes to, or nil if its length or
+    /// padding cannot be base64.
+    static func decodedLength(_ input: UnsafeBufferPointer<UInt8>) -> Int? {
         var n = input.count
-        // Padding is optional, but when present it must complete the last quantum.
         if n > 0 && input[n - 1] == UInt8(ascii: "=") {
-            guard n % 4 == 0 else { return false }
+            guard n % 4 == 0 else { return nil }
             n -= 1
             if input[n - 1] == UInt8(ascii: "=") { n -= 1 }
         }
-        if n % 4 == 1 { return false }
-        out.reserveCapacity(out.count + n / 4 * 3 + 2)
-        return decodeTable.withUnsafeBufferPointer { t -> Bool in
-            var i = 0
-            while i + 4 <= n {
-                let a = t[Int(input[i])], b = t[Int(input[i + 1])], c = t[Int(input[i + 2])], d = t[Int(input[i + 3])]
-                if (a | b | c | d) & 0xC0 != 0 { return false }
-                let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                out.append(UInt8(v >> 16))
-                out.append(UInt8((v >> 8) & 0xFF))
-                out.append(UInt8(v & 0xFF))
-                i += 4
+        if n % 4 == 1 { return nil }
+        return n / 4 * 3 + (n % 4 == 3 ? 2 : n % 4 == 2 ? 1 : 0)
+    }
+
+    /// Decodes `input` and appends the bytes; false (appending nothing) if it is not base64.
+    static func decode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        guard let length = decodedLength(input) else { return false }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: length))
+        let ok = decodeTable.withUnsafeBufferPointer { t in
+            shifted[0].withUnsafeBufferPointer { t0 in
+            shifted[1].withUnsafeBufferPointer { t1 in
+            shifted[2].withUnsafeBufferPointer { t2 in
+            shifted[3].withUnsafeBufferPointer { t3 in
+            out.withUnsafeMutableBufferPointer { o -> Bool in
+                var w = start
+                var i = 0
+                let whole = length / 3 * 4
+                var bad: UInt32 = 0
+                while i + 4 <= whole {
+                    let v = t0[Int(input[i])] | t1[Int(input[i + 1])] | t2[Int(input[i + 2])] | t3[Int(input[i + 3])]
+                    bad |= v
+                    o[w] = UInt8(truncatingIfNeeded: v >> 16)
+                    o[w + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                    o[w + 2] = UInt8(truncatingIfNeeded: v)
+                    w += 3
+                    i += 4
+                }
+                if bad & 0x8000_0000 != 0 { return false }
+                switch length - (w - start) {
+                case 1:
+                    let a = t[Int(input[i])], b = t[Int(input[i + 1])]
+                    if (a | b) & 0xC0 != 0 || b & 0x0F != 0 { return false }
+                    o[w] = a << 2 | b >> 4
+                case 2:
+                    let a = t[Int(input[i])], b = t[Int(input[i + 1])], c = t[Int(input[i + 2])]
+                    if (a | b | c) & 0xC0 != 0 || c & 0x03 != 0 { return false }
+                    o[w] = a << 2 | b >> 4
+                    o[w + 1] = (b & 0x0F) << 4 | c >> 2
+                default:
+                    break
+                }
+                return true
             }
-            let rest = n - i
-            if rest == 2 {
-                let a = t[Int(input[i])], b = t[Int(input[i + 1])]
-                if (a | b) & 0xC0 != 0 || b & 0x0F != 0 { return false }
-                out.append(a << 2 | b >> 4)
-            } else if rest == 3 {
-                let a = t[Int(input[i])], b = t[Int(input[i + 1])], c = t[Int(input[i + 2])]
-                if (a | b | c) & 0xC0 != 0 || c & 0x03 != 0 { return false }
-                out.append(a << 2 | b >> 4)
-                out.append((b & 0x0F) << 4 | c >> 2)
             }
-            return true
+            }
+            }
+            }
         }
+        if !ok { out.removeSubrange(start...) }
+        return ok
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A pull reader over JSON text (RFC 8259) that never converts numbers
 /// through a Double: a number is handed over as its text, so 64-bit integers
 /// stay exact. Strings are validated (escapes, no lone surrogates, UTF-8).
@@ -99,6 +105,16 @@ struct JSONReader {
         case UInt8(ascii: "]"): pos += 1; return false
         default: throw syntax("expected `,` or `]` in an array, found \(Self.describe(bytes[pos]))")
         }
+    }
+
+    /// With `pos` on an opening quote: the index of the first `"` after it,
+    /// found with memchr. (Escapes are not interpreted: callers use this
+    /// only for text that must not contain any.)
+    func closingQuote() -> Int? {
+        guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\""), let base = bytes.baseAddress else { return nil }
+        let from = base + pos + 1
+        guard let found = memchr(from, Int32(UInt8(ascii: "\"")), bytes.count - pos - 1) else { return nil }
+        return pos + 1 + (UnsafeRawPointer(found) - UnsafeRawPointer(from))
     }
 
     /// Reads a member name and the `:` after it.
