@@ -5,7 +5,7 @@ let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 let package = Package(
     name: "wrpc-gateway",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "wrpc-gateway", targets: ["wrpc-gateway"]),
         .library(name: "WIT", targets: ["WIT"]),
@@ -13,10 +13,22 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .target(name: "WIT", swiftSettings: strict),
         .target(name: "ComponentValues", dependencies: ["WIT"], swiftSettings: strict),
+        .systemLibrary(name: "CSystemShims", path: "Sources/CSystemShims"),
+        .target(
+            name: "WRPCTransport",
+            dependencies: ["ComponentValues", "WIT", "CSystemShims", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DemoBackend",
+            dependencies: ["WRPCTransport", "ComponentValues", "WIT", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "wrpc-gateway",
             dependencies: [
@@ -27,6 +39,11 @@ let package = Package(
         ),
         .executableTarget(name: "wrpc-gateway-bench", dependencies: ["WIT", "ComponentValues"], swiftSettings: strict),
         .testTarget(name: "WITTests", dependencies: ["WIT"], swiftSettings: strict),
+        .testTarget(
+            name: "WRPCTransportTests",
+            dependencies: ["WRPCTransport", "DemoBackend", "ComponentValues", "WIT"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ComponentValuesTests",
             dependencies: [

@@ -74,3 +74,11 @@ func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F, 
         out.append(contentsOf: value.description.utf8)
     }
 }
+
+/// `bytes` as a JSON string of their base64: how `list<u8>` appears in JSON.
+public func jsonBase64String(_ bytes: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = [UInt8(ascii: "\"")]
+    bytes.withUnsafeBufferPointer { Base64.encode($0, into: &out) }
+    out.append(UInt8(ascii: "\""))
+    return out
+}

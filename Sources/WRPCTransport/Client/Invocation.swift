@@ -1,0 +1,156 @@
+import ComponentValues
+import WIT
+
+/// One call in flight: the caller writes frames, and reads what arrives on
+/// each path. All paths are read concurrently by one reader task, so a peer
+/// may interleave them freely.
+public final class Invocation: Sendable {
+    let stream: any ByteStream
+    let demux: Demux
+    let describe: String
+
+    init(stream: any ByteStream, demux: Demux, describe: String) {
+        self.stream = stream
+        self.demux = demux
+        self.describe = describe
+    }
+
+    /// Sends `data` on `path`, split into bounded frames.
+    public func send(path: [UInt32], data: [UInt8]) async throws {
+        var out: [UInt8] = []
+        Framing.frames(path: path, data: data, into: &out)
+        try await stream.write(out)
+    }
+
+    /// Writes bytes that are already framed.
+    public func sendRaw(_ bytes: [UInt8]) async throws {
+        try await stream.write(bytes)
+    }
+
+    /// Sends `bytes` as one chunk of the pending `stream<u8>` on `path`.
+    public func sendStreamChunk(path: [UInt32], bytes: [UInt8]) async throws {
+        guard !bytes.isEmpty else { return }
+        var chunk: [UInt8] = []
+        Framing.appendLEB(UInt64(bytes.count), to: &chunk)
+        chunk.append(contentsOf: bytes)
+        try await send(path: path, data: chunk)
+    }
+
+    /// Ends the pending stream on `path` (its empty chunk).
+    public func endStream(path: [UInt32]) async throws {
+        try await send(path: path, data: [0])
+    }
+
+    /// Every parameter is sent: half-close so the peer sees the end.
+    public func closeWrite() async throws {
+        try await stream.closeWrite()
+    }
+
+    /// The next bytes on `path`, nil at its end.
+    public func next(path: [UInt32]) async throws -> [UInt8]? {
+        try await demux.next(path)
+    }
+
+    /// Decodes the values on `path` (results are on `[]`) until complete.
+    public func readValues(path: [UInt32] = [], types: [WITType], shape: ValueDecoder.Shape,
+                           indexed: Bool = true, limits: DecoderLimits = DecoderLimits()) async throws -> ValueDecoder {
+        var decoder = ValueDecoder(types: types, shape: shape, indexed: indexed, basePath: path, limits: limits)
+        if try decoder.feed(EmptyCollection()) { return decoder }
+        while let bytes = try await demux.next(path) {
+            do {
+                if try decoder.feed(bytes) { return decoder }
+            } catch {
+                throw CallError.protocolError("\(describe): undecodable value on path \(path): \(error)")
+            }
+        }
+        throw CallError.protocolError("\(describe): the backend closed before the value on path \(path) was complete")
+    }
+
+    /// Reads a pending stream to its end, calling `body` with each event.
+    public func readStream(path: [UInt32], element: WITType?, limits: DecoderLimits = DecoderLimits(),
+                           _ body: (StreamDecoder.Event) async throws -> Void) async throws {
+        var decoder = StreamDecoder(element: element, path: path, limits: limits)
+        while let bytes = try await demux.next(path) {
+            let events: [StreamDecoder.Event]
+            do {
+                events = try decoder.feed(bytes)
+            } catch {
+                throw CallError.protocolError("\(describe): undecodable stream on path \(path): \(error)")
+            }
+            for e in events { try await body(e) }
+            if decoder.ended { return }
+        }
+        if !decoder.ended {
+            throw CallError.protocolError("\(describe): the backend closed before the stream on path \(path) ended")
+        }
+    }
+
+    /// Reads every pending value and puts it in place in `json`, recursively
+    /// (a stream element may itself hold pending values), all concurrently.
+    public func collect(json: [UInt8], pending: [PendingValue], limits: DecoderLimits = DecoderLimits()) async throws -> [UInt8] {
+        guard !pending.isEmpty else { return json }
+        let filled = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+            for (i, p) in pending.enumerated() {
+                group.addTask { (i, try await self.collect(p, limits: limits)) }
+            }
+            var out = [[UInt8]](repeating: [], count: pending.count)
+            for try await (i, bytes) in group { out[i] = bytes }
+            return out
+        }
+        var result = json
+        // Later offsets first, so earlier ones stay valid.
+        for (p, value) in zip(pending, filled).sorted(by: { $0.0.jsonOffset > $1.0.jsonOffset }) {
+            result.replaceSubrange(p.jsonOffset..<(p.jsonOffset + 4), with: value)
+        }
+        if result.count > limits.maxOutputBytes {
+            throw CallError.resultTooLarge("\(describe): more than \(limits.maxOutputBytes) bytes of JSON")
+        }
+        return result
+    }
+
+    private func collect(_ p: PendingValue, limits: DecoderLimits) async throws -> [UInt8] {
+        switch p.type {
+        case .future(let inner):
+            guard let inner else {
+                // A `future` without a type carries nothing but its readiness.
+                _ = try await demux.next(p.path)
+                return Array("null".utf8)
+            }
+            let d = try await readValues(path: p.path, types: [inner], shape: .bare, indexed: false, limits: limits)
+            return try await collect(json: d.json, pending: d.pending, limits: limits)
+        case .stream(let element):
+            if case .primitive(.u8)? = element {
+                var bytes: [UInt8] = []
+                try await readStream(path: p.path, element: element, limits: limits) { event in
+                    if case .bytes(let b) = event {
+                        bytes += b
+                        if bytes.count > limits.maxOutputBytes {
+                            throw CallError.resultTooLarge("\(describe): stream on path \(p.path) exceeds \(limits.maxOutputBytes) bytes")
+                        }
+                    }
+                }
+                return jsonBase64String(bytes)
+            }
+            var out: [UInt8] = [UInt8(ascii: "[")]
+            var first = true
+            var elements: [([UInt8], [PendingValue])] = []
+            try await readStream(path: p.path, element: element, limits: limits) { event in
+                if case .element(let json, let pending) = event {
+                    elements.append((json, pending))
+                }
+            }
+            for (json, pending) in elements {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out += try await collect(json: json, pending: pending, limits: limits)
+                if out.count > limits.maxOutputBytes {
+                    throw CallError.resultTooLarge("\(describe): stream on path \(p.path) exceeds \(limits.maxOutputBytes) bytes of JSON")
+                }
+            }
+            out.append(UInt8(ascii: "]"))
+            return out
+        default:
+            throw CallError.protocolError("\(describe): unexpected pending \(p.type)")
+        }
+    }
+}

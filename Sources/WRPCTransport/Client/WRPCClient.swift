@@ -1,0 +1,71 @@
+import ComponentValues
+import WIT
+
+/// Calls wRPC functions over a transport, driven by their WIT types.
+public struct WRPCClient: Sendable {
+    public let transport: any ClientTransport
+
+    public init(transport: any ClientTransport) {
+        self.transport = transport
+    }
+
+    /// Opens an invocation, sends the header and the parameters' root frame,
+    /// and runs `body` while a reader task sorts incoming frames by path.
+    /// The connection closes when `body` returns or the deadline passes.
+    public func call<R: Sendable>(instance: String, name: String, params: [UInt8],
+                                  deadline: ContinuousClock.Instant,
+                                  _ body: @escaping @Sendable (Invocation) async throws -> R) async throws -> R {
+        let describe = "\(instance.isEmpty ? "" : instance + ".")\(name) at \(transport.target)"
+        let transport = self.transport
+        do {
+            return try await withDeadline(deadline, what: describe) {
+                let stream: any ByteStream
+                do {
+                    stream = try await transport.connect()
+                } catch let error as ConnectError {
+                    throw CallError.unavailable(error.description)
+                }
+                defer { stream.close() }
+                let demux = Demux()
+                let invocation = Invocation(stream: stream, demux: demux, describe: describe)
+                var opening = Framing.header(instance: instance, name: name)
+                Framing.frames(path: [], data: params, into: &opening)
+                return try await withThrowingTaskGroup(of: R?.self) { group in
+                    group.addTask {
+                        await pump(stream, into: demux)
+                        return nil
+                    }
+                    do {
+                        try await stream.write(opening)
+                    } catch {
+                        throw CallError.protocolError("\(describe): sending the call failed: \(error)")
+                    }
+                    let result = try await body(invocation)
+                    group.cancelAll()
+                    stream.close()
+                    return result
+                }
+            }
+        } catch let error as CallError {
+            throw error
+        } catch is CancellationError {
+            throw CallError.cancelled
+        } catch {
+            throw CallError.protocolError("\(describe): \(error)")
+        }
+    }
+
+    /// A whole call: parameters already encoded (all ready), the write side
+    /// closed, the result decoded and every pending value in it collected.
+    /// Returns the result's JSON, or nil for a function without a result.
+    public func invoke(instance: String, function: Function, params: [UInt8],
+                       deadline: ContinuousClock.Instant,
+                       limits: DecoderLimits = DecoderLimits()) async throws -> [UInt8]? {
+        try await call(instance: instance, name: function.wireName, params: params, deadline: deadline) { invocation in
+            try await invocation.closeWrite()
+            guard let result = function.result else { return nil }
+            let decoded = try await invocation.readValues(types: [result], shape: .bare, limits: limits)
+            return try await invocation.collect(json: decoded.json, pending: decoded.pending, limits: limits)
+        }
+    }
+}

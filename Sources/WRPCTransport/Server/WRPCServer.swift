@@ -1,0 +1,135 @@
+import ComponentValues
+import Logging
+import WIT
+
+/// Serves wRPC functions written in Swift over any `ServerTransport`.
+/// Functions are looked up by instance and wire name; a call to anything
+/// else is logged and its connection closed at once (the upstream Go server
+/// leaves such a caller hanging).
+public struct WRPCServer: Sendable {
+    public typealias Handler = @Sendable (ServerCall) async throws -> Void
+
+    struct Route: Sendable {
+        let function: Function
+        let handler: Handler
+    }
+
+    private var routes: [String: [String: Route]] = [:]
+    public var logger: Logger
+    /// How long to wait for a caller's first bytes, and for it to finish
+    /// sending once the results are out.
+    public var idleTimeout: Duration = .seconds(10)
+
+    public init(logger: Logger = Logger(label: "wrpc-server")) {
+        self.logger = logger
+    }
+
+    /// Registers `handler` for `function` of `instance` (the interface's
+    /// qualified name, or "" for a function of a world).
+    public mutating func handle(instance: String, function: Function, _ handler: @escaping Handler) {
+        routes[instance, default: [:]][function.wireName] = Route(function: function, handler: handler)
+    }
+
+    /// A handler that maps decoded parameters to a result, both as JSON.
+    public mutating func handle(instance: String, function: Function,
+                                _ body: @escaping @Sendable ([JSONValue]) async throws -> JSONValue?) {
+        handle(instance: instance, function: function) { call in
+            try await call.respond(try await body(call.params))
+        }
+    }
+
+    public var instances: [String] { routes.keys.sorted() }
+
+    /// Accepts connections until the task is cancelled or the listener closes.
+    public func serve(_ listener: any ServerTransport) async {
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let stream: any ByteStream
+                do {
+                    stream = try await listener.accept()
+                } catch {
+                    if !Task.isCancelled { logger.error("accept failed on \(listener.address): \(error)") }
+                    return
+                }
+                group.addTask { await self.connection(stream) }
+            }
+        }
+    }
+
+    func connection(_ stream: any ByteStream) async {
+        defer { stream.close() }
+        let opening: (instance: String, name: String, rest: [UInt8])
+        do {
+            opening = try await withDeadline(.now + idleTimeout, what: "reading the header") {
+                var header = HeaderReader()
+                while true {
+                    let bytes = try await stream.read()
+                    if bytes.isEmpty { throw ProtocolError.malformed("connection closed before a complete header") }
+                    if let h = try header.feed(bytes) { return h }
+                }
+            }
+        } catch {
+            logger.warning("rejected a connection: \(error)")
+            return
+        }
+        guard let route = routes[opening.instance]?[opening.name] else {
+            logger.warning("no function `\(opening.name)` in instance `\(opening.instance)`; closing the connection")
+            return
+        }
+        let describe = "\(opening.instance).\(opening.name)"
+        let demux = Demux()
+        let channel = Invocation(stream: stream, demux: demux, describe: describe)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await pump(stream, into: demux, initial: opening.rest) }
+            do {
+                let types = route.function.params.map(\.type)
+                let decoded = try await channel.readValues(types: types, shape: .array)
+                let params = try JSONValue(parsing: decoded.json)
+                let call = ServerCall(function: route.function, params: params, pending: decoded.pending, channel: channel)
+                try await route.handler(call)
+                try await channel.closeWrite()
+                // Let the caller finish sending before closing, so our results
+                // are not lost to a reset; but only for so long.
+                group.addTask { try? await Task.sleep(for: idleTimeout) }
+                _ = await group.next()
+            } catch {
+                logger.warning("\(describe) failed: \(error)")
+            }
+            group.cancelAll()
+        }
+    }
+}
+
+/// One call as its handler sees it.
+public struct ServerCall: Sendable {
+    public let function: Function
+    /// The parameters in order; a pending stream or future is `null` here
+    /// and listed in `pending`.
+    public let params: [JSONValue]
+    public let pending: [PendingValue]
+    public let channel: Invocation
+
+    init(function: Function, params: JSONValue, pending: [PendingValue], channel: Invocation) {
+        self.function = function
+        if case .array(let items) = params { self.params = items } else { self.params = [] }
+        self.pending = pending
+        self.channel = channel
+    }
+
+    /// Sends the result, encoded by the function's WIT type.
+    public func respond(_ result: JSONValue?) async throws {
+        guard let type = function.result else {
+            try await channel.send(path: [], data: [])
+            return
+        }
+        guard let result else { throw ProtocolError.malformed("\(function.name) must return a value") }
+        var bytes: [UInt8] = []
+        try ValueEncoder.encode(json: result.bytes, as: type, into: &bytes)
+        try await channel.send(path: [], data: bytes)
+    }
+
+    /// The pending parameter at `path`, if the caller sent one there.
+    public func pendingParameter(_ path: [UInt32]) -> PendingValue? {
+        pending.first { $0.path == path }
+    }
+}

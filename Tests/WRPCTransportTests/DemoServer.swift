@@ -1,0 +1,6 @@
+import DemoBackend
+import WRPCTransport
+
+enum DemoBackendServer {
+    static func make() throws -> WRPCServer { try DemoBackend.server() }
+}
