@@ -37,7 +37,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "wrpc-gateway-bench", dependencies: ["WIT", "ComponentValues"], swiftSettings: strict),
+        .executableTarget(
+            name: "wrpc-gateway-bench",
+            dependencies: ["WIT", "ComponentValues", "WRPCTransport", "DemoBackend"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "WITTests", dependencies: ["WIT"], swiftSettings: strict),
         .testTarget(
             name: "WRPCTransportTests",

@@ -4,12 +4,13 @@ import Foundation
 /// (all by default) and prints Markdown tables for the README.
 @main
 struct Bench {
-    static let suites: [String: @Sendable (String) throws -> Void] = [
+    static let suites: [String: @Sendable (String) async throws -> Void] = [
         "wit": witBenchmark,
         "values": valuesBenchmark,
+        "transport": transportBenchmark,
     ]
 
-    static func main() throws {
+    static func main() async throws {
         var args = Array(CommandLine.arguments.dropFirst())
         var shared = ProcessInfo.processInfo.environment["WRPC_SHARED_DIR"] ?? "../shared"
         if let i = args.firstIndex(of: "--shared"), i + 1 < args.count {
@@ -23,7 +24,7 @@ struct Bench {
                 FileHandle.standardError.write(Data("unknown suite \(name); known: \(suites.keys.sorted().joined(separator: ", "))\n".utf8))
                 exit(2)
             }
-            try suite(shared)
+            try await suite(shared)
         }
     }
 }
