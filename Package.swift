@@ -14,11 +14,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         .target(name: "WIT", swiftSettings: strict),
         .target(name: "ComponentValues", dependencies: ["WIT"], swiftSettings: strict),
         .systemLibrary(name: "CSystemShims", path: "Sources/CSystemShims"),
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            path: "Sources/CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
         .target(
             name: "WRPCTransport",
             dependencies: ["ComponentValues", "WIT", "CSystemShims", .product(name: "Logging", package: "swift-log")],
@@ -29,9 +37,21 @@ let package = Package(
             dependencies: ["WRPCTransport", "ComponentValues", "WIT", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "wrpc-gateway",
             dependencies: [
+                "Gateway", "DemoBackend", "WRPCTransport",
+                .product(name: "Logging", package: "swift-log"),
                 "WIT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -3,6 +3,7 @@
 #ifndef WRPC_SYSTEM_SHIM_H
 #define WRPC_SYSTEM_SHIM_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -18,7 +19,10 @@ static inline int wrpc_epoll_arm(int epfd, int fd, int add, int want_read, int w
     struct epoll_event ev;
     ev.events = EPOLLONESHOT | EPOLLRDHUP | (want_read ? EPOLLIN : 0) | (want_write ? EPOLLOUT : 0);
     ev.data.fd = fd;
-    return epoll_ctl(epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
+    int rc = epoll_ctl(epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
+    // A descriptor closed and reused behind our back is no longer in the set.
+    if (rc < 0 && !add && errno == ENOENT) rc = epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+    return rc;
 }
 
 static inline int wrpc_epoll_remove(int epfd, int fd) {
@@ -37,6 +41,13 @@ static inline int wrpc_epoll_wait(int epfd, int32_t *fds, uint32_t *flags, int m
         flags[i] = ((failed || (e & (EPOLLIN | EPOLLRDHUP))) ? 1u : 0u) | ((failed || (e & EPOLLOUT)) ? 2u : 0u);
     }
     return n;
+}
+
+/// 1 if the peer closed its side (a read would return end-of-file), else 0.
+static inline int wrpc_peer_closed(int fd) {
+    char byte;
+    ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 static inline int wrpc_accept(int fd) {

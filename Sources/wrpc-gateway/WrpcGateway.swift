@@ -2,12 +2,12 @@ import ArgumentParser
 import WIT
 
 @main
-struct WrpcGateway: ParsableCommand {
+struct WrpcGateway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wrpc-gateway",
         abstract: "An HTTP/JSON gateway for wRPC services described in WIT.",
         version: "0.1.0",
-        subcommands: [WitCommand.self]
+        subcommands: [ServeCommand.self, DemoCommand.self, WitCommand.self]
     )
 }
 

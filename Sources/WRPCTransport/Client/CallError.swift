@@ -23,7 +23,7 @@ public enum CallError: Error, Sendable, CustomStringConvertible, Equatable {
 }
 
 /// Runs `operation`, cancelling it when `deadline` passes.
-func withDeadline<R: Sendable>(_ deadline: ContinuousClock.Instant, what: String,
+public func withDeadline<R: Sendable>(_ deadline: ContinuousClock.Instant, what: String,
                                _ operation: @escaping @Sendable () async throws -> R) async throws -> R {
     try await withThrowingTaskGroup(of: R?.self) { group in
         group.addTask { try await operation() }

@@ -59,6 +59,8 @@ public final class Invocation: Sendable {
         while let bytes = try await demux.next(path) {
             do {
                 if try decoder.feed(bytes) { return decoder }
+            } catch where error.kind == .limitExceeded {
+                throw CallError.resultTooLarge("\(describe): \(error.message)")
             } catch {
                 throw CallError.protocolError("\(describe): undecodable value on path \(path): \(error)")
             }

@@ -63,7 +63,12 @@ public struct WRPCClient: Sendable {
                        limits: DecoderLimits = DecoderLimits()) async throws -> [UInt8]? {
         try await call(instance: instance, name: function.wireName, params: params, deadline: deadline) { invocation in
             try await invocation.closeWrite()
-            guard let result = function.result else { return nil }
+            guard let result = function.result else {
+                // No result, but the call is done only when the backend says
+                // so: it closes the result path or the connection.
+                while try await invocation.next(path: []) != nil {}
+                return nil
+            }
             let decoded = try await invocation.readValues(types: [result], shape: .bare, limits: limits)
             return try await invocation.collect(json: decoded.json, pending: decoded.pending, limits: limits)
         }

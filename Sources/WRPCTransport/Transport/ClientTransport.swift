@@ -138,3 +138,18 @@ public struct TransportURL: Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension ClientTransport {
+    /// Opens and closes one connection; nil when that worked, else why not.
+    public func probe(timeout: Duration) async -> String? {
+        do {
+            let stream = try await withDeadline(.now + timeout, what: "connecting to \(target)") {
+                try await self.connect()
+            }
+            stream.close()
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+}

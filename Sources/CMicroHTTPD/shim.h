@@ -1,0 +1,54 @@
+// libmicrohttpd for Swift: its variadic entry points (MHD_start_daemon,
+// MHD_get_daemon_info, MHD_get_connection_info) behind typed wrappers.
+#ifndef WRPC_MHD_SHIM_H
+#define WRPC_MHD_SHIM_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+
+typedef enum MHD_Result (*wrpc_mhd_access_handler)(void *cls, struct MHD_Connection *connection,
+                                                   const char *url, const char *method, const char *version,
+                                                   const char *upload_data, size_t *upload_data_size, void **req_cls);
+typedef void (*wrpc_mhd_completed_handler)(void *cls, struct MHD_Connection *connection, void **req_cls,
+                                           enum MHD_RequestTerminationCode toe);
+
+/// Starts a daemon with an internal epoll thread (or a pool of them) that
+/// allows suspending connections while a Swift task works on the request.
+static inline struct MHD_Daemon *wrpc_mhd_start(const struct sockaddr *addr, int ipv6, unsigned int threads,
+                                                unsigned int connection_limit, unsigned int timeout_seconds,
+                                                size_t memory_limit,
+                                                wrpc_mhd_access_handler handler, void *handler_cls,
+                                                wrpc_mhd_completed_handler completed, void *completed_cls) {
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
+    if (ipv6) flags |= MHD_USE_IPv6;
+    struct MHD_OptionItem options[] = {
+        { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) completed, completed_cls },
+        { MHD_OPTION_CONNECTION_LIMIT, (intptr_t) connection_limit, NULL },
+        { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t) timeout_seconds, NULL },
+        { MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t) memory_limit, NULL },
+        { MHD_OPTION_SOCK_ADDR, 0, (void *) addr },
+        { MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL },
+        { threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t) threads, NULL },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+}
+
+static inline uint16_t wrpc_mhd_port(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info ? info->port : 0;
+}
+
+/// The client socket of a connection (owned by MHD: never close it).
+static inline int wrpc_mhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info ? info->connect_fd : -1;
+}
+
+static inline struct MHD_Response *wrpc_mhd_buffer_response(size_t size, const void *data) {
+    return MHD_create_response_from_buffer(size, (void *) data, MHD_RESPMEM_MUST_COPY);
+}
+
+#endif

@@ -1,0 +1,206 @@
+import ComponentValues
+import Foundation
+import Logging
+import WIT
+import WRPCTransport
+
+/// The HTTP/JSON gateway: libmicrohttpd in front, wRPC calls behind.
+public final class Gateway: Sendable {
+    public let config: GatewayConfig
+    public let table: FunctionTable
+    public let metrics = GatewayMetrics()
+    let clients: [String: WRPCClient]
+    let logger: Logger
+    let server: HTTPServer
+
+    public init(resolve: Resolve, world: String? = nil, config: GatewayConfig,
+                logger: Logger = Logger(label: "wrpc-gateway")) throws {
+        self.config = config
+        self.logger = logger
+        table = try FunctionTable(resolve: resolve, world: world)
+        var clients: [String: WRPCClient] = [:]
+        for url in Set([config.target] + Array(config.routes.values)) {
+            do {
+                clients[url] = WRPCClient(transport: try Transports.client(for: url))
+            } catch {
+                throw GatewaySetupError("backend `\(url)`: \(error)")
+            }
+        }
+        for instance in config.routes.keys where !table.hasInstance(instance) {
+            throw GatewaySetupError("--route names `\(instance)`, which is not a callable instance; known: \(table.instances.joined(separator: ", "))")
+        }
+        self.clients = clients
+        let box = HandlerBox()
+        server = HTTPServer(limits: config.http, handler: { await box.gateway!.handle($0) },
+                            rejecter: { box.gateway!.reject($0, $1) })
+        box.gateway = self
+    }
+
+    /// Binds the listen address and serves until `shutdown()`.
+    public func start() throws {
+        try server.start(host: config.host, port: config.port)
+    }
+
+    public var port: Int { server.port }
+
+    /// Stops accepting and gives in-flight requests `config.shutdownGrace`.
+    public func shutdown() async {
+        await server.shutdown(grace: config.shutdownGrace)
+    }
+
+    // MARK: - Requests
+
+    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        let started = ContinuousClock.now
+        let requestID = Self.requestID(request.header("x-request-id"))
+        let (route, result) = await dispatch(request)
+        var response: HTTPResponse
+        switch result {
+        case .success(let r): response = r
+        case .failure(let e):
+            response = HTTPResponse(status: e.status, headers: [("Content-Type", "application/json")] + e.headers, body: e.body)
+            if let kind = e.upstreamKind { metrics.upstreamError(kind) }
+        }
+        response.headers.append(("X-Request-Id", requestID))
+        let elapsed = ContinuousClock.now - started
+        metrics.request(route: route, status: response.status, duration: elapsed)
+        logger.info("request", metadata: [
+            "method": .string(request.method), "path": .string(request.path), "status": .stringConvertible(response.status),
+            "duration_ms": .string(String(format: "%.3f", Double(elapsed.nanoseconds) / 1e6)), "request_id": .string(requestID),
+        ])
+        return response
+    }
+
+    func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse {
+        let e: GatewayError
+        switch rejection {
+        case .bodyTooLarge(let limit):
+            e = GatewayError(413, "resource_exhausted", "the request body is larger than \(limit) bytes", details: [("limit", .number(limit))])
+        case .tooManyHeaders(let limit):
+            e = GatewayError(431, "resource_exhausted", "more than \(limit) request headers", details: [("limit", .number(limit))])
+        }
+        let id = Self.requestID(request.header("x-request-id"))
+        metrics.request(route: "rejected", status: e.status, duration: .zero)
+        logger.info("request", metadata: ["method": .string(request.method), "path": .string(request.path),
+                                          "status": .stringConvertible(e.status), "request_id": .string(id)])
+        return HTTPResponse(status: e.status, headers: [("Content-Type", "application/json"), ("X-Request-Id", id)] + e.headers, body: e.body)
+    }
+
+    /// A client's id when it is sane, else a new one.
+    static func requestID(_ given: String?) -> String {
+        if let given, (1...128).contains(given.utf8.count), given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            return given
+        }
+        var rng = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+    }
+
+    private func dispatch(_ request: HTTPRequest) async -> (String, Result<HTTPResponse, GatewayError>) {
+        let path = request.path
+        if path.hasPrefix("/invoke/") {
+            guard request.method == "POST" else { return ("invoke", .failure(.methodNotAllowed("POST"))) }
+            return ("invoke", await invoke(request))
+        }
+        let fixed: [String: @Sendable () async -> HTTPResponse] = [
+            "/healthz": { Self.json(200, .object([("status", .string("ok"))])) },
+            "/readyz": { await self.readiness() },
+            "/metrics": { HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: self.metrics.exposition()) },
+            "/functions": { self.functionList() },
+        ]
+        guard let handler = fixed[path] else {
+            return ("unknown", .failure(.notFound("no route \(path); try POST /invoke/{instance}/{function} or GET /functions")))
+        }
+        let route = String(path.dropFirst())
+        guard request.method == "GET" || request.method == "HEAD" else { return (route, .failure(.methodNotAllowed("GET"))) }
+        return (route, .success(await handler()))
+    }
+
+    static func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: value.bytes + [0x0A])
+    }
+
+    private func functionList() -> HTTPResponse {
+        Self.json(200, .array(table.functions.map { c in
+            .object([
+                ("instance", .string(c.instance)),
+                ("name", .string(c.function.name)),
+                ("alias", .string(c.alias)),
+                ("path", .string("/invoke/\(c.instance)/\(c.alias)")),
+                ("signature", .string(Signatures.signature(c.function))),
+                ("target", .string(config.targetURL(for: c.instance))),
+            ])
+        }))
+    }
+
+    private func readiness() async -> HTTPResponse {
+        let failures = await withTaskGroup(of: (String, String?).self) { group in
+            for (url, client) in clients {
+                group.addTask { (url, await client.transport.probe(timeout: .seconds(2))) }
+            }
+            var out: [(String, JSONValue)] = []
+            for await (url, failure) in group {
+                if let failure { out.append((url, .string(failure))) }
+            }
+            return out.sorted { $0.0 < $1.0 }
+        }
+        if failures.isEmpty { return Self.json(200, .object([("status", .string("ready"))])) }
+        let e = GatewayError(503, "unavailable", "a backend does not accept connections", details: [("targets", .object(failures))])
+        return HTTPResponse(status: 503, headers: [("Content-Type", "application/json")], body: e.body)
+    }
+
+    private func invoke(_ request: HTTPRequest) async -> Result<HTTPResponse, GatewayError> {
+        let rest = request.path.dropFirst("/invoke/".count)
+        guard let slash = rest.lastIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else {
+            return .failure(.notFound("expected /invoke/{instance}/{function}"))
+        }
+        let instance = String(rest[..<slash])
+        let name = String(rest[rest.index(after: slash)...])
+        guard let callable = table.lookup(instance: instance, name: name) else {
+            if table.hasInstance(instance) {
+                return .failure(.notFound("no function `\(name)` in `\(instance)`; see GET /functions"))
+            }
+            return .failure(.notFound("no instance `\(instance)`; see GET /functions"))
+        }
+        if !request.body.isEmpty, let type = request.header("content-type") {
+            let media = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            guard media == "application/json" || media.hasSuffix("+json") else {
+                return .failure(GatewayError(415, "invalid_argument", "Content-Type `\(media)` is not supported; send application/json",
+                                             details: [("content_type", .string(media))]))
+            }
+        }
+        var params: [UInt8] = []
+        do {
+            try ValueEncoder.encodeParameters(json: request.body, params: callable.function.params, into: &params)
+        } catch {
+            if error.kind == .malformedJSON { return .failure(.invalidArgument(error.message)) }
+            return .failure(.invalidArgument(error.description, pointer: error.pointer))
+        }
+        var timeout = config.defaultTimeout
+        if let header = request.header("wrpc-timeout-ms") {
+            guard let ms = Int64(header), ms > 0 else {
+                return .failure(.invalidArgument("Wrpc-Timeout-Ms must be a positive number of milliseconds"))
+            }
+            timeout = min(.milliseconds(ms), config.maxTimeout)
+        }
+        let target = config.targetURL(for: callable.instance)
+        let client = clients[target]!
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
+        do {
+            let json = try await client.invoke(instance: callable.instance, function: callable.function, params: params,
+                                               deadline: .now + timeout, limits: DecoderLimits(maxOutputBytes: config.maxResponseBytes))
+            guard let json else { return .success(HTTPResponse(status: 204)) }
+            return .success(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: json))
+        } catch let error as CallError {
+            return .failure(.from(error, target: target))
+        } catch {
+            return .failure(GatewayError(502, "upstream_protocol", "\(error)", details: [("target", .string(target))]))
+        }
+    }
+}
+
+/// Lets the HTTP server's closures reach the gateway that owns it.
+private final class HandlerBox: @unchecked Sendable {
+    // Written once in `Gateway.init`, before the server can call in.
+    var gateway: Gateway?
+}

@@ -1,0 +1,28 @@
+import WRPCTransport
+
+/// Everything the gateway needs to run; the CLI fills it from flags and
+/// `WRPC_GATEWAY_…` environment variables.
+public struct GatewayConfig: Sendable {
+    /// The default backend, e.g. `tcp://127.0.0.1:7761` or `unix:///run/wrpc.sock`.
+    public var target: String
+    /// Instances served elsewhere: instance → backend URL.
+    public var routes: [String: String] = [:]
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var http = HTTPLimits()
+    /// The largest JSON response the gateway builds.
+    public var maxResponseBytes = 64 << 20
+    /// Deadline of a call without `Wrpc-Timeout-Ms`, and the most that header may ask for.
+    public var defaultTimeout: Duration = .seconds(30)
+    public var maxTimeout: Duration = .seconds(300)
+    /// How long in-flight requests may take to finish on shutdown.
+    public var shutdownGrace: Duration = .seconds(10)
+
+    public init(target: String) {
+        self.target = target
+    }
+
+    public func targetURL(for instance: String) -> String {
+        routes[instance] ?? target
+    }
+}

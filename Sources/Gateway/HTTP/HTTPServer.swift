@@ -1,0 +1,306 @@
+import CMicroHTTPD
+import Foundation
+import Synchronization
+import WRPCTransport
+
+public struct HTTPRequest: Sendable {
+    public let method: String
+    /// The path as libmicrohttpd hands it over: percent-decoded.
+    public let path: String
+    /// Header names in lower case.
+    public let headers: [(String, String)]
+    public let query: [(String, String)]
+    public let body: [UInt8]
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0 == name }?.1
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// Limits the HTTP server enforces before a request reaches the gateway.
+public struct HTTPLimits: Sendable {
+    public var maxBodyBytes = 16 << 20
+    /// Request line and headers together (libmicrohttpd's per-connection memory).
+    public var maxHeaderBytes = 32 << 10
+    public var maxHeaderCount = 100
+    public var maxConnections = 1024
+    /// A connection idle this long is closed (slow clients included).
+    public var idleTimeoutSeconds = 30
+    public var threads = 2
+
+    public init() {}
+}
+
+/// Early refusals the server answers itself, before any handler runs.
+public enum HTTPRejection: Sendable {
+    case bodyTooLarge(limit: Int)
+    case tooManyHeaders(limit: Int)
+}
+
+/// libmicrohttpd, wrapped: requests are handed to an async Swift handler
+/// while their connection is suspended, and resumed with the response.
+public final class HTTPServer: Sendable {
+    public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+    public typealias Rejecter = @Sendable (HTTPRejection, HTTPRequest) -> HTTPResponse
+
+    let handler: Handler
+    let rejecter: Rejecter
+    let limits: HTTPLimits
+    private let daemon = Mutex<ConnectionHandle?>(nil)
+    private let inFlight = Atomic<Int>(0)
+    private let boundPort = Atomic<Int>(0)
+
+    /// The bound port (useful after asking for port 0).
+    public var port: Int { boundPort.load(ordering: .relaxed) }
+
+    public init(limits: HTTPLimits, handler: @escaping Handler, rejecter: @escaping Rejecter) {
+        self.limits = limits
+        self.handler = handler
+        self.rejecter = rejecter
+    }
+
+    /// Binds `host:port` (port 0 picks a free one) and starts serving.
+    public func start(host: String, port: Int) throws {
+        let addresses = try resolve(host: host, port: port)
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        let started = addresses.withUnsafeBytes { raw -> OpaquePointer? in
+            wrpc_mhd_start(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), addresses.isIPv6 ? 1 : 0,
+                           UInt32(max(1, limits.threads)), UInt32(limits.maxConnections),
+                           UInt32(limits.idleTimeoutSeconds), limits.maxHeaderBytes,
+                           Callbacks.access, me, Callbacks.completed, me)
+        }
+        guard let started else {
+            throw HTTPServerError.cannotStart("cannot listen on \(host):\(port) (address in use or not permitted)")
+        }
+        daemon.withLock { $0 = ConnectionHandle(started) }
+        boundPort.store(Int(wrpc_mhd_port(started)), ordering: .relaxed)
+    }
+
+    /// Stops accepting, lets requests in flight finish for up to `grace`, then stops.
+    public func shutdown(grace: Duration) async {
+        guard let d = daemon.withLock({ $0 }) else { return }
+        let listener = MHD_quiesce_daemon(d.pointer)
+        if listener >= 0 { close(listener) }
+        let deadline = ContinuousClock.now + grace
+        while inFlight.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        stop()
+    }
+
+    public func stop() {
+        let d = daemon.withLock { d -> ConnectionHandle? in
+            defer { d = nil }
+            return d
+        }
+        if let d { MHD_stop_daemon(d.pointer) }
+    }
+
+    public var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
+
+    // MARK: - Per request
+
+    /// A request's state across libmicrohttpd's calls for it. Those calls are
+    /// serialised per connection; only `response` crosses threads, under its lock.
+    final class Context: @unchecked Sendable {
+        let method: String
+        let path: String
+        let headers: [(String, String)]
+        let query: [(String, String)]
+        var body: [UInt8] = []
+        var tooLarge = false
+        var dispatched = false
+        let response = Mutex<HTTPResponse?>(nil)
+        var task: Task<Void, Never>?
+
+        init(method: String, path: String, headers: [(String, String)], query: [(String, String)]) {
+            self.method = method
+            self.path = path
+            self.headers = headers
+            self.query = query
+        }
+
+        var request: HTTPRequest {
+            HTTPRequest(method: method, path: path, headers: headers, query: query, body: body)
+        }
+    }
+
+    fileprivate func access(_ connection: OpaquePointer, _ url: String, _ method: String,
+                            _ uploadData: UnsafePointer<CChar>?, _ uploadSize: UnsafeMutablePointer<Int>,
+                            _ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
+        guard let existing = reqCls.pointee else {
+            // First call: headers only.
+            let headers = values(connection, .HEADER_KIND, lowercase: true)
+            let context = Context(method: method, path: url, headers: headers,
+                                  query: values(connection, .GET_ARGUMENT_KIND, lowercase: false))
+            reqCls.pointee = Unmanaged.passRetained(context).toOpaque()
+            inFlight.add(1, ordering: .relaxed)
+            if headers.count > limits.maxHeaderCount {
+                return queue(connection, rejecter(.tooManyHeaders(limit: limits.maxHeaderCount), context.request))
+            }
+            if let length = context.headers.first(where: { $0.0 == "content-length" }).flatMap({ Int($0.1) }),
+               length > limits.maxBodyBytes {
+                // Refused before reading the body.
+                return queue(connection, rejecter(.bodyTooLarge(limit: limits.maxBodyBytes), context.request))
+            }
+            return .YES
+        }
+        let context = Unmanaged<Context>.fromOpaque(existing).takeUnretainedValue()
+        if uploadSize.pointee > 0 {
+            if !context.tooLarge {
+                if context.body.count + uploadSize.pointee > limits.maxBodyBytes {
+                    context.tooLarge = true
+                    context.body = []
+                } else if let data = uploadData {
+                    data.withMemoryRebound(to: UInt8.self, capacity: uploadSize.pointee) {
+                        context.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: uploadSize.pointee))
+                    }
+                }
+            }
+            uploadSize.pointee = 0
+            return .YES
+        }
+        if context.tooLarge {
+            return queue(connection, rejecter(.bodyTooLarge(limit: limits.maxBodyBytes), context.request))
+        }
+        if let response = context.response.withLock({ $0 }) {
+            return queue(connection, response)
+        }
+        guard !context.dispatched else { return .YES }
+        context.dispatched = true
+        let request = context.request
+        context.body = []
+        let fd = wrpc_mhd_connection_fd(connection)
+        let handler = self.handler
+        let conn = ConnectionHandle(connection)
+        MHD_suspend_connection(connection)
+        context.task = Task {
+            // While suspended, libmicrohttpd does not watch the socket: we do,
+            // so that a client going away cancels its backend call.
+            let work = Task { await handler(request) }
+            let watcher = Task {
+                if fd >= 0, (try? await PeerWatch.closed(fd: fd)) == true { work.cancel() }
+            }
+            let response = await work.value
+            watcher.cancel()
+            if fd >= 0 { PeerWatch.release(fd: fd) }
+            _ = await watcher.value
+            context.response.withLock { $0 = response }
+            MHD_resume_connection(conn.pointer)
+        }
+        return .YES
+    }
+
+    fileprivate func completed(_ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
+        guard let raw = reqCls?.pointee else { return }
+        reqCls?.pointee = nil
+        let context = Unmanaged<Context>.fromOpaque(raw).takeRetainedValue()
+        context.task?.cancel()
+        inFlight.subtract(1, ordering: .relaxed)
+    }
+
+    private func queue(_ connection: OpaquePointer, _ response: HTTPResponse) -> MHD_Result {
+        let r = response.body.withUnsafeBytes { wrpc_mhd_buffer_response($0.count, $0.baseAddress) }
+        guard let r else { return .NO }
+        defer { MHD_destroy_response(r) }
+        for (name, value) in response.headers { MHD_add_response_header(r, name, value) }
+        return MHD_queue_response(connection, UInt32(response.status), r)
+    }
+
+    private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercase: Bool) -> [(String, String)] {
+        let box = Unmanaged.passRetained(ValueBox(lowercase: lowercase))
+        defer { box.release() }
+        MHD_get_connection_values(connection, kind, Callbacks.collect, box.toOpaque())
+        return box.takeUnretainedValue().values
+    }
+
+    final class ValueBox {
+        let lowercase: Bool
+        var values: [(String, String)] = []
+        init(lowercase: Bool) { self.lowercase = lowercase }
+    }
+}
+
+/// A libmicrohttpd daemon or connection pointer carried across threads:
+/// libmicrohttpd allows `MHD_resume_connection` and `MHD_stop_daemon` from any thread.
+struct ConnectionHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+}
+
+public enum HTTPServerError: Error, CustomStringConvertible {
+    case cannotStart(String)
+    public var description: String {
+        switch self { case .cannotStart(let m): return m }
+    }
+}
+
+/// C callbacks: they capture nothing and find the server through their context pointer.
+private enum Callbacks {
+    static let access: wrpc_mhd_access_handler = { cls, connection, url, method, _, uploadData, uploadSize, reqCls in
+        let server = Unmanaged<HTTPServer>.fromOpaque(cls!).takeUnretainedValue()
+        return server.access(connection!, String(cString: url!), String(cString: method!), uploadData, uploadSize!, reqCls!)
+    }
+
+    static let completed: wrpc_mhd_completed_handler = { cls, _, reqCls, _ in
+        let server = Unmanaged<HTTPServer>.fromOpaque(cls!).takeUnretainedValue()
+        server.completed(reqCls)
+    }
+
+    static let collect: MHD_KeyValueIterator = { cls, _, key, value in
+        let box = Unmanaged<HTTPServer.ValueBox>.fromOpaque(cls!).takeUnretainedValue()
+        let k = String(cString: key!)
+        box.values.append((box.lowercase ? k.lowercased() : k, value.map { String(cString: $0) } ?? ""))
+        return .YES
+    }
+}
+
+/// A socket address for libmicrohttpd's MHD_OPTION_SOCK_ADDR.
+struct BindAddress {
+    var storage = sockaddr_storage()
+    var isIPv6 = false
+
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        Swift.withUnsafeBytes(of: storage, body)
+    }
+}
+
+func resolve(host: String, port: Int) throws -> BindAddress {
+    var out = BindAddress()
+    var v4 = in_addr()
+    var v6 = in6_addr()
+    let name = host == "localhost" ? "127.0.0.1" : host
+    if inet_pton(AF_INET, name, &v4) == 1 {
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = in_port_t(UInt16(port).bigEndian)
+        a.sin_addr = v4
+        Swift.withUnsafeBytes(of: a) { src in
+            Swift.withUnsafeMutableBytes(of: &out.storage) { $0.copyMemory(from: src) }
+        }
+    } else if inet_pton(AF_INET6, name, &v6) == 1 {
+        var a = sockaddr_in6()
+        a.sin6_family = sa_family_t(AF_INET6)
+        a.sin6_port = in_port_t(UInt16(port).bigEndian)
+        a.sin6_addr = v6
+        Swift.withUnsafeBytes(of: a) { src in
+            Swift.withUnsafeMutableBytes(of: &out.storage) { $0.copyMemory(from: src) }
+        }
+        out.isIPv6 = true
+    } else {
+        throw HTTPServerError.cannotStart("listen address `\(host)` must be an IPv4 or IPv6 address")
+    }
+    return out
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Flags fall back to `WRPC_GATEWAY_<NAME>` environment variables, so a
+/// container is configured without a command line.
+enum Environment {
+    static func value(_ flag: String) -> String? {
+        let name = "WRPC_GATEWAY_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
+        return ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static func pick<T>(_ given: T?, _ flag: String, default fallback: T, parse: (String) -> T?) throws -> T {
+        if let given { return given }
+        guard let text = value(flag) else { return fallback }
+        guard let parsed = parse(text) else {
+            throw CLIError("WRPC_GATEWAY_\(flag.uppercased().replacingOccurrences(of: "-", with: "_"))=\(text) is not valid")
+        }
+        return parsed
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `HOST:PORT`, `[::1]:PORT` or `:PORT`.
+func parseListen(_ text: String) throws -> (String, Int) {
+    var host = "127.0.0.1"
+    var portText = text
+    if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+        host = String(text[text.index(after: text.startIndex)..<close])
+        portText = String(text[text.index(after: close)...].dropFirst())
+    } else if let colon = text.lastIndex(of: ":") {
+        if colon != text.startIndex { host = String(text[..<colon]) }
+        portText = String(text[text.index(after: colon)...])
+    }
+    guard let port = Int(portText), (0...65535).contains(port) else {
+        throw CLIError("--listen \(text): expected HOST:PORT, e.g. 0.0.0.0:8080 or [::1]:8080")
+    }
+    return (host, port)
+}

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Logging
+import WIT
+
+/// Options shared by `serve` and `demo`.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Listen address HOST:PORT (env WRPC_GATEWAY_LISTEN). [default: 127.0.0.1:8080]")
+    var listen: String?
+
+    @Option(help: "Largest request body in bytes (env WRPC_GATEWAY_MAX_BODY_BYTES). [default: 16777216]")
+    var maxBodyBytes: Int?
+
+    @Option(help: "Largest JSON response in bytes (env WRPC_GATEWAY_MAX_RESPONSE_BYTES). [default: 67108864]")
+    var maxResponseBytes: Int?
+
+    @Option(help: "Largest request line plus headers in bytes (env WRPC_GATEWAY_MAX_HEADER_BYTES). [default: 32768]")
+    var maxHeaderBytes: Int?
+
+    @Option(help: "Most request headers (env WRPC_GATEWAY_MAX_HEADERS). [default: 100]")
+    var maxHeaders: Int?
+
+    @Option(help: "Most concurrent client connections (env WRPC_GATEWAY_MAX_CONNECTIONS). [default: 1024]")
+    var maxConnections: Int?
+
+    @Option(help: "Seconds an idle client connection is kept (env WRPC_GATEWAY_IDLE_TIMEOUT). [default: 30]")
+    var idleTimeout: Int?
+
+    @Option(help: "Call deadline in ms without Wrpc-Timeout-Ms (env WRPC_GATEWAY_TIMEOUT_MS). [default: 30000]")
+    var timeoutMs: Int?
+
+    @Option(help: "Largest Wrpc-Timeout-Ms honoured (env WRPC_GATEWAY_MAX_TIMEOUT_MS). [default: 300000]")
+    var maxTimeoutMs: Int?
+
+    @Option(help: "Seconds in-flight requests get on shutdown (env WRPC_GATEWAY_SHUTDOWN_GRACE). [default: 10]")
+    var shutdownGrace: Int?
+
+    @Option(help: "Server threads (env WRPC_GATEWAY_THREADS). [default: 2]")
+    var threads: Int?
+
+    @Option(help: "Log format: text or json (env WRPC_GATEWAY_LOG_FORMAT). [default: text]")
+    var logFormat: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (env WRPC_GATEWAY_LOG_LEVEL). [default: info]")
+    var logLevel: String?
+
+    func apply(to config: inout GatewayConfig) throws {
+        let (host, port) = try parseListen(try Environment.pick(listen, "listen", default: "127.0.0.1:8080") { $0 })
+        config.host = host
+        config.port = port
+        config.http.maxBodyBytes = try Environment.pick(maxBodyBytes, "max-body-bytes", default: config.http.maxBodyBytes, parse: Int.init)
+        config.maxResponseBytes = try Environment.pick(maxResponseBytes, "max-response-bytes", default: config.maxResponseBytes, parse: Int.init)
+        config.http.maxHeaderBytes = try Environment.pick(maxHeaderBytes, "max-header-bytes", default: config.http.maxHeaderBytes, parse: Int.init)
+        config.http.maxHeaderCount = try Environment.pick(maxHeaders, "max-headers", default: config.http.maxHeaderCount, parse: Int.init)
+        config.http.maxConnections = try Environment.pick(maxConnections, "max-connections", default: config.http.maxConnections, parse: Int.init)
+        config.http.idleTimeoutSeconds = try Environment.pick(idleTimeout, "idle-timeout", default: config.http.idleTimeoutSeconds, parse: Int.init)
+        config.http.threads = try Environment.pick(threads, "threads", default: config.http.threads, parse: Int.init)
+        config.defaultTimeout = .milliseconds(try Environment.pick(timeoutMs, "timeout-ms", default: 30_000, parse: Int.init))
+        config.maxTimeout = .milliseconds(try Environment.pick(maxTimeoutMs, "max-timeout-ms", default: 300_000, parse: Int.init))
+        config.shutdownGrace = .seconds(try Environment.pick(shutdownGrace, "shutdown-grace", default: 10, parse: Int.init))
+    }
+
+    func bootstrapLogging() throws {
+        let format = try Environment.pick(logFormat, "log-format", default: "text") { ["text", "json"].contains($0) ? $0 : nil }
+        guard ["text", "json"].contains(format) else { throw CLIError("--log-format must be text or json") }
+        let levelText = try Environment.pick(logLevel, "log-level", default: "info") { $0 }
+        guard let level = Logger.Level(rawValue: levelText) else { throw CLIError("--log-level \(levelText) is not a level") }
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = format == "json" ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the WIT's functions over HTTP, calling a wRPC backend."
+    )
+
+    @Option(help: "A .wit file or a WIT package directory (env WRPC_GATEWAY_WIT).")
+    var wit: String?
+
+    @Option(help: "Serve the interfaces this world imports and exports (env WRPC_GATEWAY_WORLD). [default: every interface of the main package]")
+    var world: String?
+
+    @Option(help: "The default wRPC backend: tcp://HOST:PORT or unix:///PATH (env WRPC_GATEWAY_TARGET).")
+    var target: String?
+
+    @Option(name: .customLong("route"), help: "INSTANCE=URL: send one instance to another backend; repeatable (env WRPC_GATEWAY_ROUTES, comma-separated).")
+    var routes: [String] = []
+
+    @Option(name: .customLong("feature"), help: "Enable @unstable items of this feature; repeatable.")
+    var features: [String] = []
+
+    @OptionGroup var server: ServerOptions
+
+    func run() async throws {
+        try server.bootstrapLogging()
+        guard let witPath = wit ?? Environment.value("wit") else { throw ValidationError("--wit (or WRPC_GATEWAY_WIT) is required") }
+        guard let targetURL = target ?? Environment.value("target") else { throw ValidationError("--target (or WRPC_GATEWAY_TARGET) is required") }
+        let resolve: Resolve
+        do {
+            resolve = try Resolve.load(path: witPath, options: LoadOptions(features: Set(features)))
+        } catch {
+            throw CLIError("\(error)")
+        }
+        var config = GatewayConfig(target: targetURL)
+        let routeSpecs = routes.isEmpty ? (Environment.value("routes")?.split(separator: ",").map(String.init) ?? []) : routes
+        for spec in routeSpecs {
+            guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex else {
+                throw ValidationError("--route \(spec): expected INSTANCE=URL")
+            }
+            config.routes[String(spec[..<eq])] = String(spec[spec.index(after: eq)...])
+        }
+        try server.apply(to: &config)
+        let gateway = try Gateway(resolve: resolve, world: world ?? Environment.value("world"), config: config)
+        try await runUntilSignalled(gateway)
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+func runUntilSignalled(_ gateway: Gateway, announce: (Int) -> Void = { _ in }) async throws {
+    let logger = Logger(label: "wrpc-gateway")
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    try gateway.start()
+    logger.info("listening", metadata: ["address": "\(gateway.config.host):\(gateway.port)", "functions": "\(gateway.table.functions.count)"])
+    announce(gateway.port)
+    let signalName = await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
+        let once = Once(c)
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { once.resume(name) }
+            source.resume()
+            once.keep(source)
+        }
+    }
+    logger.info("shutting down", metadata: ["signal": .string(signalName)])
+    await gateway.shutdown()
+    logger.info("stopped")
+}
+
+/// Resumes a continuation once, from whichever signal comes first.
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<String, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ c: CheckedContinuation<String, Never>) { continuation = c }
+
+    func keep(_ s: any DispatchSourceSignal) {
+        lock.lock()
+        sources.append(s)
+        lock.unlock()
+    }
+
+    func resume(_ name: String) {
+        lock.lock()
+        let c = continuation
+        continuation = nil
+        lock.unlock()
+        c?.resume(returning: name)
+    }
+}
