@@ -64,6 +64,11 @@ let package = Package(
         ),
         .testTarget(name: "WITTests", dependencies: ["WIT"], swiftSettings: strict),
         .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "WRPCTransportTests",
             dependencies: ["WRPCTransport", "DemoBackend", "ComponentValues", "WIT"],
             swiftSettings: strict
