@@ -59,7 +59,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "wrpc-gateway-bench",
-            dependencies: ["WIT", "ComponentValues", "WRPCTransport", "DemoBackend"],
+            dependencies: [
+                "WIT", "ComponentValues", "WRPCTransport", "DemoBackend", "Gateway",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "WITTests", dependencies: ["WIT"], swiftSettings: strict),

@@ -92,7 +92,16 @@ public final class Gateway: Sendable {
             return given
         }
         var rng = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8](repeating: 0, count: 32)
+        for half in 0..<2 {
+            var v = rng.next()
+            for i in 0..<16 {
+                out[half * 16 + i] = digits[Int(v & 0xF)]
+                v >>= 4
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private func dispatch(_ request: HTTPRequest) async -> (String, Result<HTTPResponse, GatewayError>) {
@@ -101,18 +110,21 @@ public final class Gateway: Sendable {
             guard request.method == "POST" else { return ("invoke", .failure(.methodNotAllowed("POST"))) }
             return ("invoke", await invoke(request))
         }
-        let fixed: [String: @Sendable () async -> HTTPResponse] = [
-            "/healthz": { Self.json(200, .object([("status", .string("ok"))])) },
-            "/readyz": { await self.readiness() },
-            "/metrics": { HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: self.metrics.exposition()) },
-            "/functions": { self.functionList() },
-        ]
-        guard let handler = fixed[path] else {
+        let route: String
+        switch path {
+        case "/healthz", "/readyz", "/metrics", "/functions": route = String(path.dropFirst())
+        default:
             return ("unknown", .failure(.notFound("no route \(path); try POST /invoke/{instance}/{function} or GET /functions")))
         }
-        let route = String(path.dropFirst())
         guard request.method == "GET" || request.method == "HEAD" else { return (route, .failure(.methodNotAllowed("GET"))) }
-        return (route, .success(await handler()))
+        switch route {
+        case "healthz": return (route, .success(Self.json(200, .object([("status", .string("ok"))]))))
+        case "readyz": return (route, .success(await readiness()))
+        case "metrics":
+            return (route, .success(HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                                                 body: metrics.exposition())))
+        default: return (route, .success(functionList()))
+        }
     }
 
     static func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {

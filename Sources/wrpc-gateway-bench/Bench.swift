@@ -8,6 +8,7 @@ struct Bench {
         "wit": witBenchmark,
         "values": valuesBenchmark,
         "transport": transportBenchmark,
+        "gateway": gatewayBenchmark,
     ]
 
     static func main() async throws {

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Prometheus
+import Synchronization
 
 /// The gateway's metrics, through swift-metrics into a Prometheus registry of
 /// its own (no process-wide bootstrap, so several gateways can coexist in tests).
@@ -8,6 +9,13 @@ public struct GatewayMetrics: Sendable {
     let factory: PrometheusMetricsFactory
     let inFlight: CoreMetrics.Meter
     let streamedBytes: CoreMetrics.Counter
+    /// Handles by route and status, made once: the factory's lookup is not free.
+    private let handles = HandleCache()
+
+    final class HandleCache: Sendable {
+        let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+        let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+    }
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -23,13 +31,29 @@ public struct GatewayMetrics: Sendable {
     }
 
     func request(route: String, status: Int, duration: Duration) {
-        CoreMetrics.Counter(label: "wrpc_gateway_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory).increment()
-        CoreMetrics.Timer(label: "wrpc_gateway_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        counter("wrpc_gateway_http_requests_total", [("route", route), ("status", String(status))]).increment()
+        let key = route
+        let timer = handles.timers.withLock { timers in
+            if let t = timers[key] { return t }
+            let t = CoreMetrics.Timer(label: "wrpc_gateway_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            timers[key] = t
+            return t
+        }
+        timer.recordNanoseconds(duration.nanoseconds)
     }
 
     func upstreamError(_ kind: String) {
-        CoreMetrics.Counter(label: "wrpc_gateway_upstream_errors_total", dimensions: [("kind", kind)], factory: factory).increment()
+        counter("wrpc_gateway_upstream_errors_total", [("kind", kind)]).increment()
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return handles.counters.withLock { counters in
+            if let c = counters[key] { return c }
+            let c = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = c
+            return c
+        }
     }
 
     public func exposition() -> [UInt8] {
