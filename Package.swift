@@ -68,7 +68,10 @@ let package = Package(
         .testTarget(name: "WITTests", dependencies: ["WIT"], swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT"],
+            dependencies: [
+                "Gateway", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

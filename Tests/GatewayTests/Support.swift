@@ -2,6 +2,7 @@ import ComponentValues
 import DemoBackend
 import Foundation
 import Gateway
+import Logging
 import Synchronization
 import Testing
 import WIT
@@ -21,7 +22,8 @@ final class Stack: Sendable {
         var config = GatewayConfig(target: target ?? backend.address)
         config.port = 0
         configure(&config)
-        gateway = try Gateway(resolve: try DemoBackend.resolve(), config: config)
+        gateway = try Gateway(resolve: try DemoBackend.resolve(), config: config,
+                              logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try gateway.start()
     }
 
