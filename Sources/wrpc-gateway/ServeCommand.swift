@@ -36,7 +36,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Seconds in-flight requests get on shutdown (env WRPC_GATEWAY_SHUTDOWN_GRACE). [default: 10]")
     var shutdownGrace: Int?
 
-    @Option(help: "Server threads (env WRPC_GATEWAY_THREADS). [default: 2]")
+    @Option(help: "HTTP server threads (env WRPC_GATEWAY_THREADS). [default: 1]")
     var threads: Int?
 
     @Option(help: "Log format: text or json (env WRPC_GATEWAY_LOG_FORMAT). [default: text]")
