@@ -130,6 +130,32 @@ import WRPCTransport
         await stack.stop()
     }
 
+    @Test func headerLimits() async throws {
+        let stack = try Stack { $0.http.maxHeaderCount = 20; $0.http.maxHeaderBytes = 8 << 10 }
+        let many = (0..<30).map { ("X-Filler-\($0)", "v") }
+        let tooMany = try await post(stack.port, greeter, "hello", "{\"name\":\"h\"}", headers: many)
+        #expect(tooMany.status == 431)
+        #expect(tooMany.json?["code"]?.stringValue == "resource_exhausted")
+        // Headers larger than the connection's memory: libmicrohttpd refuses them itself.
+        let huge = try await post(stack.port, greeter, "hello", "{\"name\":\"h\"}", headers: [("X-Huge", String(repeating: "a", count: 16 << 10))])
+        #expect(huge.status == 431 || huge.status == 413 || huge.status == 400, "status \(huge.status)")
+        #expect(try await post(stack.port, greeter, "hello", "{\"name\":\"ok\"}").status == 200)
+        await stack.stop()
+    }
+
+    /// A client that sends half a request and stalls is cut off after the idle timeout.
+    @Test func slowClientsAreDisconnected() async throws {
+        let stack = try Stack { $0.http.idleTimeoutSeconds = 1 }
+        let stream = try await TCPTransport(host: "127.0.0.1", port: stack.port).connect()
+        defer { stream.close() }
+        try await stream.write(Array("POST /invoke/\(greeter)/hello HTTP/1.1\r\nHost: x\r\n".utf8))
+        let started = ContinuousClock.now
+        while case let bytes = try await stream.read(), !bytes.isEmpty {}
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(500) && waited < .seconds(5), "closed after \(waited)")
+        await stack.stop()
+    }
+
     @Test func backendFailuresMapToStatuses() async throws {
         // Refused: a port nobody listens on.
         let probe = try SocketListener.tcp(host: "127.0.0.1", port: 0)
