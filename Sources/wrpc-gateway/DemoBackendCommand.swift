@@ -29,15 +29,7 @@ struct DemoBackendCommand: AsyncParsableCommand {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         let serving = Task { await server.serve(listener) }
-        _ = await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
-            let once = Once(c)
-            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { once.resume(name) }
-                source.resume()
-                once.keep(source)
-            }
-        }
+        _ = await terminationSignal()
         serving.cancel()
         listener.close()
     }

@@ -129,7 +129,16 @@ func runUntilSignalled(_ gateway: Gateway, announce: (Int) -> Void = { _ in }) a
     try gateway.start()
     logger.info("listening", metadata: ["address": "\(gateway.config.host):\(gateway.port)", "functions": "\(gateway.table.functions.count)"])
     announce(gateway.port)
-    let signalName = await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
+    let signalName = await terminationSignal()
+    logger.info("shutting down", metadata: ["signal": .string(signalName)])
+    await gateway.shutdown()
+    logger.info("stopped")
+}
+
+/// Waits for SIGINT or SIGTERM (which must be ignored first, so they only
+/// reach this handler) and names the one that came.
+func terminationSignal() async -> String {
+    await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
         let once = Once(c)
         for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -138,9 +147,6 @@ func runUntilSignalled(_ gateway: Gateway, announce: (Int) -> Void = { _ in }) a
             once.keep(source)
         }
     }
-    logger.info("shutting down", metadata: ["signal": .string(signalName)])
-    await gateway.shutdown()
-    logger.info("stopped")
 }
 
 /// Resumes a continuation once, from whichever signal comes first.

@@ -261,50 +261,37 @@ struct Transcoder {
     }
 
     mutating func unsigned(max: UInt64, _ p: Primitive) throws(ValueError) -> UInt64 {
-        let at = reader.pos
-        let kind = try reader.peekKind()
-        let magnitude: UInt64?
-        let negative: Bool
-        if kind == .number {
-            let n = try reader.readNumber()
-            negative = n.negative
-            magnitude = integerMagnitude(n)
-        } else if kind == .string && max == UInt64.max {
-            (negative, magnitude) = try decimalString()
-        } else {
-            throw mismatch(max == UInt64.max ? "\(p.rawValue) (a number or a decimal string)" : p.rawValue)
-        }
+        let (at, negative, magnitude) = try integer(p, wide: max == UInt64.max)
         guard let m = magnitude, !negative || m == 0, m <= max else {
             reader.pos = at
-            throw mismatch("\(p.rawValue)")
+            throw mismatch(p.rawValue)
         }
         return m
     }
 
     mutating func signed(min: Int64, max: Int64, _ p: Primitive) throws(ValueError) -> Int64 {
-        let at = reader.pos
-        let kind = try reader.peekKind()
-        let magnitude: UInt64?
-        let negative: Bool
-        if kind == .number {
-            let n = try reader.readNumber()
-            negative = n.negative
-            magnitude = integerMagnitude(n)
-        } else if kind == .string && max == Int64.max {
-            (negative, magnitude) = try decimalString()
-        } else {
-            throw mismatch(max == Int64.max ? "\(p.rawValue) (a number or a decimal string)" : p.rawValue)
-        }
-        guard let m = magnitude else {
+        let (at, negative, magnitude) = try integer(p, wide: max == Int64.max)
+        guard let m = magnitude, m <= (negative ? min.magnitude : UInt64(max)) else {
             reader.pos = at
             throw mismatch(p.rawValue)
         }
-        if negative {
-            guard m <= min.magnitude else { reader.pos = at; throw mismatch(p.rawValue) }
-            return m == min.magnitude ? min : -Int64(m)
+        return negative ? (m == min.magnitude ? min : -Int64(m)) : Int64(m)
+    }
+
+    /// An integer's sign and exact magnitude (nil if not integral or beyond
+    /// 64 bits), from a number, or for 64-bit types (`wide`) a decimal string.
+    private mutating func integer(_ p: Primitive, wide: Bool) throws(ValueError) -> (at: Int, negative: Bool, magnitude: UInt64?) {
+        let at = reader.pos
+        switch try reader.peekKind() {
+        case .number:
+            let n = try reader.readNumber()
+            return (at, n.negative, integerMagnitude(n))
+        case .string where wide:
+            let (negative, magnitude) = try decimalString()
+            return (at, negative, magnitude)
+        default:
+            throw mismatch(wide ? "\(p.rawValue) (a number or a decimal string)" : p.rawValue)
         }
-        guard m <= UInt64(max) else { reader.pos = at; throw mismatch(p.rawValue) }
-        return Int64(m)
     }
 
     /// A 64-bit integer given as a JSON string of decimal digits.
