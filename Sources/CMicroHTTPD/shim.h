@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <microhttpd.h>
 
 typedef enum MHD_Result (*wrpc_mhd_access_handler)(void *cls, struct MHD_Connection *connection,
@@ -50,5 +51,17 @@ static inline int wrpc_mhd_connection_fd(struct MHD_Connection *connection) {
 static inline struct MHD_Response *wrpc_mhd_buffer_response(size_t size, const void *data) {
     return MHD_create_response_from_buffer(size, (void *) data, MHD_RESPMEM_MUST_COPY);
 }
+
+typedef ssize_t (*wrpc_mhd_reader)(void *cls, uint64_t pos, char *buf, size_t max);
+typedef void (*wrpc_mhd_free)(void *cls);
+
+/// A chunked response of unknown length, filled by `reader`.
+static inline struct MHD_Response *wrpc_mhd_callback_response(size_t block_size, wrpc_mhd_reader reader,
+                                                              void *cls, wrpc_mhd_free free_cls) {
+    return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, block_size, reader, cls, free_cls);
+}
+
+static inline ssize_t wrpc_mhd_end_of_stream(void) { return MHD_CONTENT_READER_END_OF_STREAM; }
+static inline ssize_t wrpc_mhd_end_with_error(void) { return MHD_CONTENT_READER_END_WITH_ERROR; }
 
 #endif

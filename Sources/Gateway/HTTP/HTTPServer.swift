@@ -10,22 +10,53 @@ public struct HTTPRequest: Sendable {
     /// Header names in lower case.
     public let headers: [(String, String)]
     public let query: [(String, String)]
+    /// The whole body, for requests whose body is buffered.
     public let body: [UInt8]
+    /// The body as it arrives, for requests whose body is streamed.
+    public let bodyStream: BodyReader?
 
     public func header(_ name: String) -> String? {
         headers.first { $0.0 == name }?.1
     }
+
+    public func queryValue(_ name: String) -> String? {
+        query.first { $0.0 == name }?.1
+    }
+}
+
+/// A streamed request body, piece by piece as the client sends it.
+public struct BodyReader: Sendable {
+    let flow: Flow
+
+    /// The next piece; nil at the end of the body.
+    public func next() async throws -> [UInt8]? { try await flow.nextBodyPiece() }
+
+    /// Stop reading: the rest is drained and dropped.
+    public func discard() { flow.discardBody() }
+}
+
+/// Where a streamed response body goes, chunk by chunk.
+public struct ResponseWriter: Sendable {
+    let flow: Flow
+
+    /// Waits while the client is slow to take what was written.
+    public func write(_ bytes: [UInt8]) async throws { try await flow.write(bytes) }
 }
 
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// For a streamed body: writes it, returning true for a clean end, false
+    /// to cut the transfer short so the client sees it was truncated.
+    public var stream: (@Sendable (ResponseWriter) async -> Bool)?
 
-    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = [],
+                stream: (@Sendable (ResponseWriter) async -> Bool)? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.stream = stream
     }
 }
 
@@ -57,8 +88,13 @@ public final class HTTPServer: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
     public typealias Rejecter = @Sendable (HTTPRejection, HTTPRequest) -> HTTPResponse
 
+    /// Whether a request's body is streamed to the handler as it arrives
+    /// (decided from the request line and headers) rather than buffered.
+    public typealias BodyPolicy = @Sendable (_ method: String, _ path: String, _ headers: [(String, String)]) -> Bool
+
     let handler: Handler
     let rejecter: Rejecter
+    let bodyPolicy: BodyPolicy
     let limits: HTTPLimits
     private let daemon = Mutex<ConnectionHandle?>(nil)
     private let inFlight = Atomic<Int>(0)
@@ -67,8 +103,10 @@ public final class HTTPServer: Sendable {
     /// The bound port (useful after asking for port 0).
     public var port: Int { boundPort.load(ordering: .relaxed) }
 
-    public init(limits: HTTPLimits, handler: @escaping Handler, rejecter: @escaping Rejecter) {
+    public init(limits: HTTPLimits, bodyPolicy: @escaping BodyPolicy = { _, _, _ in false },
+                handler: @escaping Handler, rejecter: @escaping Rejecter) {
         self.limits = limits
+        self.bodyPolicy = bodyPolicy
         self.handler = handler
         self.rejecter = rejecter
     }
@@ -115,27 +153,32 @@ public final class HTTPServer: Sendable {
     // MARK: - Per request
 
     /// A request's state across libmicrohttpd's calls for it. Those calls are
-    /// serialised per connection; only `response` crosses threads, under its lock.
+    /// serialised per connection; what crosses threads goes through `flow`.
     final class Context: @unchecked Sendable {
         let method: String
         let path: String
         let headers: [(String, String)]
         let query: [(String, String)]
+        let flow: Flow
+        var streaming = false
         var body: [UInt8] = []
         var tooLarge = false
+        var bodyEnded = false
         var dispatched = false
-        let response = Mutex<HTTPResponse?>(nil)
+        var queued = false
         var task: Task<Void, Never>?
 
-        init(method: String, path: String, headers: [(String, String)], query: [(String, String)]) {
+        init(method: String, path: String, headers: [(String, String)], query: [(String, String)], flow: Flow) {
             self.method = method
             self.path = path
             self.headers = headers
             self.query = query
+            self.flow = flow
         }
 
         var request: HTTPRequest {
-            HTTPRequest(method: method, path: path, headers: headers, query: query, body: body)
+            HTTPRequest(method: method, path: path, headers: headers, query: query, body: body,
+                        bodyStream: streaming ? BodyReader(flow: flow) : nil)
         }
     }
 
@@ -146,75 +189,112 @@ public final class HTTPServer: Sendable {
             // First call: headers only.
             let headers = values(connection, .HEADER_KIND, lowercase: true)
             let context = Context(method: method, path: url, headers: headers,
-                                  query: values(connection, .GET_ARGUMENT_KIND, lowercase: false))
+                                  query: values(connection, .GET_ARGUMENT_KIND, lowercase: false),
+                                  flow: Flow(connection: connection))
             reqCls.pointee = Unmanaged.passRetained(context).toOpaque()
             inFlight.add(1, ordering: .relaxed)
             if headers.count > limits.maxHeaderCount {
-                return queue(connection, rejecter(.tooManyHeaders(limit: limits.maxHeaderCount), context.request))
+                return queue(connection, context, rejecter(.tooManyHeaders(limit: limits.maxHeaderCount), context.request))
             }
-            if let length = context.headers.first(where: { $0.0 == "content-length" }).flatMap({ Int($0.1) }),
+            context.streaming = bodyPolicy(method, url, headers)
+            if context.streaming {
+                // The handler starts now and reads the body as it arrives.
+                dispatch(context, connection)
+                return .YES
+            }
+            if let length = headers.first(where: { $0.0 == "content-length" }).flatMap({ Int($0.1) }),
                length > limits.maxBodyBytes {
                 // Refused before reading the body.
-                return queue(connection, rejecter(.bodyTooLarge(limit: limits.maxBodyBytes), context.request))
+                return queue(connection, context, rejecter(.bodyTooLarge(limit: limits.maxBodyBytes), context.request))
             }
             return .YES
         }
         let context = Unmanaged<Context>.fromOpaque(existing).takeUnretainedValue()
         if uploadSize.pointee > 0 {
+            let n = uploadSize.pointee
+            let piece = uploadData.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) }
+            if context.streaming {
+                // Not taken means the reader is behind: the connection is now
+                // suspended, and libmicrohttpd offers the same bytes again later.
+                if piece.map({ context.flow.offer(UnsafeBufferPointer(start: $0, count: n)) }) ?? true {
+                    uploadSize.pointee = 0
+                }
+                return .YES
+            }
             if !context.tooLarge {
-                if context.body.count + uploadSize.pointee > limits.maxBodyBytes {
+                if context.body.count + n > limits.maxBodyBytes {
                     context.tooLarge = true
                     context.body = []
-                } else if let data = uploadData {
-                    data.withMemoryRebound(to: UInt8.self, capacity: uploadSize.pointee) {
-                        context.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: uploadSize.pointee))
-                    }
+                } else if let piece {
+                    context.body.append(contentsOf: UnsafeBufferPointer(start: piece, count: n))
                 }
             }
             uploadSize.pointee = 0
             return .YES
         }
+        if context.queued { return .YES }
+        if !context.bodyEnded {
+            context.bodyEnded = true
+            if context.streaming { context.flow.endBody() }
+        }
         if context.tooLarge {
-            return queue(connection, rejecter(.bodyTooLarge(limit: limits.maxBodyBytes), context.request))
+            return queue(connection, context, rejecter(.bodyTooLarge(limit: limits.maxBodyBytes), context.request))
         }
-        if let response = context.response.withLock({ $0 }) {
-            return queue(connection, response)
-        }
-        guard !context.dispatched else { return .YES }
+        if !context.dispatched { dispatch(context, connection) }
+        guard let response = context.flow.responseOrPause() else { return .YES }
+        return queue(connection, context, response)
+    }
+
+    /// Runs the handler in a task; its response reaches libmicrohttpd through the flow.
+    private func dispatch(_ context: Context, _ connection: OpaquePointer) {
         context.dispatched = true
         let request = context.request
         context.body = []
-        let fd = wrpc_mhd_connection_fd(connection)
+        let flow = context.flow
+        // A suspended connection is not watched by libmicrohttpd: while a
+        // buffered request waits for its answer, we watch the socket, so that
+        // a client going away cancels its backend call. (A streamed body keeps
+        // the connection active, and libmicrohttpd notices a hang-up itself.)
+        let fd = context.streaming ? -1 : wrpc_mhd_connection_fd(connection)
         let handler = self.handler
-        let conn = ConnectionHandle(connection)
-        MHD_suspend_connection(connection)
         context.task = Task {
-            // While suspended, libmicrohttpd does not watch the socket: we do,
-            // so that a client going away cancels its backend call.
             let work = Task { await handler(request) }
             let watcher = Task {
                 if fd >= 0, (try? await PeerWatch.closed(fd: fd)) == true { work.cancel() }
             }
-            let response = await work.value
+            let response = await withTaskCancellationHandler {
+                await work.value
+            } onCancel: {
+                work.cancel()
+            }
             watcher.cancel()
             if fd >= 0 { PeerWatch.release(fd: fd) }
             _ = await watcher.value
-            context.response.withLock { $0 = response }
-            MHD_resume_connection(conn.pointer)
+            flow.setResponse(response)
+            if let produce = response.stream {
+                let clean = await produce(ResponseWriter(flow: flow))
+                flow.finish(failed: !clean)
+            }
         }
-        return .YES
     }
 
     fileprivate func completed(_ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
         guard let raw = reqCls?.pointee else { return }
         reqCls?.pointee = nil
         let context = Unmanaged<Context>.fromOpaque(raw).takeRetainedValue()
+        context.flow.close()
         context.task?.cancel()
         inFlight.subtract(1, ordering: .relaxed)
     }
 
-    private func queue(_ connection: OpaquePointer, _ response: HTTPResponse) -> MHD_Result {
-        let r = response.body.withUnsafeBytes { wrpc_mhd_buffer_response($0.count, $0.baseAddress) }
+    private func queue(_ connection: OpaquePointer, _ context: Context, _ response: HTTPResponse) -> MHD_Result {
+        context.queued = true
+        let r: OpaquePointer?
+        if response.stream != nil {
+            r = wrpc_mhd_callback_response(64 << 10, Callbacks.reader, Unmanaged.passRetained(context.flow).toOpaque(), Callbacks.release)
+        } else {
+            r = response.body.withUnsafeBytes { wrpc_mhd_buffer_response($0.count, $0.baseAddress) }
+        }
         guard let r else { return .NO }
         defer { MHD_destroy_response(r) }
         for (name, value) in response.headers { MHD_add_response_header(r, name, value) }
@@ -259,6 +339,15 @@ private enum Callbacks {
     static let completed: wrpc_mhd_completed_handler = { cls, _, reqCls, _ in
         let server = Unmanaged<HTTPServer>.fromOpaque(cls!).takeUnretainedValue()
         server.completed(reqCls)
+    }
+
+    static let reader: wrpc_mhd_reader = { cls, _, buffer, max in
+        let flow = Unmanaged<Flow>.fromOpaque(cls!).takeUnretainedValue()
+        return flow.read(into: buffer!, max: max)
+    }
+
+    static let release: wrpc_mhd_free = { cls in
+        Unmanaged<Flow>.fromOpaque(cls!).release()
     }
 
     static let collect: MHD_KeyValueIterator = { cls, _, key, value in
