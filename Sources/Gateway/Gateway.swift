@@ -31,8 +31,8 @@ public final class Gateway: Sendable {
         }
         self.clients = clients
         let box = HandlerBox()
-        server = HTTPServer(limits: config.http, handler: { await box.gateway!.handle($0) },
-                            rejecter: { box.gateway!.reject($0, $1) })
+        server = HTTPServer(limits: config.http, bodyPolicy: { box.gateway!.streamsBody(method: $0, path: $1, headers: $2) },
+                            handler: { await box.gateway!.handle($0) }, rejecter: { box.gateway!.reject($0, $1) })
         box.gateway = self
     }
 
@@ -160,55 +160,6 @@ public final class Gateway: Sendable {
         return HTTPResponse(status: 503, headers: [("Content-Type", "application/json")], body: e.body)
     }
 
-    private func invoke(_ request: HTTPRequest) async -> Result<HTTPResponse, GatewayError> {
-        let rest = request.path.dropFirst("/invoke/".count)
-        guard let slash = rest.lastIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else {
-            return .failure(.notFound("expected /invoke/{instance}/{function}"))
-        }
-        let instance = String(rest[..<slash])
-        let name = String(rest[rest.index(after: slash)...])
-        guard let callable = table.lookup(instance: instance, name: name) else {
-            if table.hasInstance(instance) {
-                return .failure(.notFound("no function `\(name)` in `\(instance)`; see GET /functions"))
-            }
-            return .failure(.notFound("no instance `\(instance)`; see GET /functions"))
-        }
-        if !request.body.isEmpty, let type = request.header("content-type") {
-            let media = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            guard media == "application/json" || media.hasSuffix("+json") else {
-                return .failure(GatewayError(415, "invalid_argument", "Content-Type `\(media)` is not supported; send application/json",
-                                             details: [("content_type", .string(media))]))
-            }
-        }
-        var params: [UInt8] = []
-        do {
-            try ValueEncoder.encodeParameters(json: request.body, params: callable.function.params, into: &params)
-        } catch {
-            if error.kind == .malformedJSON { return .failure(.invalidArgument(error.message)) }
-            return .failure(.invalidArgument(error.description, pointer: error.pointer))
-        }
-        var timeout = config.defaultTimeout
-        if let header = request.header("wrpc-timeout-ms") {
-            guard let ms = Int64(header), ms > 0 else {
-                return .failure(.invalidArgument("Wrpc-Timeout-Ms must be a positive number of milliseconds"))
-            }
-            timeout = min(.milliseconds(ms), config.maxTimeout)
-        }
-        let target = config.targetURL(for: callable.instance)
-        let client = clients[target]!
-        metrics.inFlight.increment()
-        defer { metrics.inFlight.decrement() }
-        do {
-            let json = try await client.invoke(instance: callable.instance, function: callable.function, params: params,
-                                               deadline: .now + timeout, limits: DecoderLimits(maxOutputBytes: config.maxResponseBytes))
-            guard let json else { return .success(HTTPResponse(status: 204)) }
-            return .success(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: json))
-        } catch let error as CallError {
-            return .failure(.from(error, target: target))
-        } catch {
-            return .failure(GatewayError(502, "upstream_protocol", "\(error)", details: [("target", .string(target))]))
-        }
-    }
 }
 
 /// Lets the HTTP server's closures reach the gateway that owns it.

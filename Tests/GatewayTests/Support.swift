@@ -40,6 +40,8 @@ struct Reply {
     let status: Int
     let headers: [(String, String)]
     let body: [UInt8]
+    /// For a chunked body: whether its final empty chunk arrived.
+    var complete = true
     var text: String { String(decoding: body, as: UTF8.self) }
     func header(_ name: String) -> String? { headers.first { $0.0 == name.lowercased() }?.1 }
     var json: JSONValue? { try? JSONValue(parsing: body) }
@@ -73,7 +75,32 @@ func parseReply(_ raw: [UInt8]) throws -> Reply {
         guard let colon = line.firstIndex(of: ":") else { return nil }
         return (line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
     }
-    return Reply(status: status, headers: headers, body: Array(raw[(end + 4)...]))
+    var body = Array(raw[(end + 4)...])
+    var complete = true
+    if headers.contains(where: { $0.0 == "transfer-encoding" && $0.1.lowercased().contains("chunked") }) {
+        (body, complete) = dechunk(body)
+    }
+    return Reply(status: status, headers: headers, body: body, complete: complete)
+}
+
+/// A chunked body's data, and whether it ended with the final empty chunk.
+func dechunk(_ raw: [UInt8]) -> ([UInt8], Bool) {
+    var out: [UInt8] = []
+    var i = 0
+    while i < raw.count {
+        guard let lineEnd = raw[i...].firstIndex(of: 0x0D), lineEnd + 1 < raw.count else { return (out, false) }
+        let sizeText = String(decoding: raw[i..<lineEnd], as: UTF8.self).split(separator: ";")[0]
+        guard let size = Int(sizeText, radix: 16) else { return (out, false) }
+        i = lineEnd + 2
+        if size == 0 { return (out, true) }
+        guard i + size <= raw.count else {
+            out += raw[i...]
+            return (out, false)
+        }
+        out += raw[i..<(i + size)]
+        i += size + 2
+    }
+    return (out, false)
 }
 
 struct CLIErrorForTests: Error, CustomStringConvertible {

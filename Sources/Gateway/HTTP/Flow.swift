@@ -104,7 +104,7 @@ final class Flow: @unchecked Sendable {
                 c.resume(returning: piece)
                 return
             }
-            if incomingEnded {
+            if incomingEnded || discarding {
                 lock.unlock()
                 c.resume(returning: nil)
                 return
@@ -121,8 +121,11 @@ final class Flow: @unchecked Sendable {
         discarding = true
         incoming = []
         incomingBytes = 0
+        let w = incomingWaiter
+        incomingWaiter = nil
         wake()
         lock.unlock()
+        w?.resume(returning: nil)
     }
 
     // MARK: - Response

@@ -21,7 +21,7 @@ public enum Framing {
         out.append(contentsOf: s.utf8)
     }
 
-    static func appendLEB(_ value: UInt64, to out: inout [UInt8]) {
+    public static func appendLEB(_ value: UInt64, to out: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
             out.append(UInt8(truncatingIfNeeded: v) | 0x80)

@@ -1,0 +1,125 @@
+import ComponentValues
+import WIT
+import WRPCTransport
+
+/// Everything one backend call needs, decided before dialling.
+struct CallPlan: Sendable {
+    let instance: String
+    let function: Function
+    let params: [UInt8]
+    /// A pending `stream<u8>` parameter fed from the request body.
+    let upload: (index: UInt32, body: BodyReader)?
+    let deadline: ContinuousClock.Instant
+    let target: String
+    /// How a top-level stream result is answered; nil for other results.
+    let format: StreamFormat?
+}
+
+extension Gateway {
+    /// Runs the call; hands its response to `relay` as soon as the status is
+    /// known, then (for a streamed result) keeps feeding it.
+    func run(_ plan: CallPlan, _ relay: Relay) async {
+        let client = clients[plan.target]!
+        let limits = DecoderLimits(maxOutputBytes: config.maxResponseBytes)
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
+        do {
+            try await client.call(instance: plan.instance, name: plan.function.wireName, params: plan.params,
+                                  deadline: plan.deadline) { inv in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    if let upload = plan.upload {
+                        group.addTask { try await self.send(upload.body, on: [upload.index], inv) }
+                    } else {
+                        try await inv.closeWrite()
+                    }
+                    group.addTask {
+                        try await self.results(plan, inv, relay, limits)
+                        plan.upload?.body.discard()
+                    }
+                    for try await _ in group {}
+                }
+            }
+        } catch {
+            let e: GatewayError
+            if let callError = error as? CallError {
+                e = .from(callError, target: plan.target)
+            } else {
+                e = GatewayError(502, "upstream_protocol", "\(error)", details: [("target", .string(plan.target))])
+            }
+            relay.fail(e, format: plan.format)
+        }
+    }
+
+    /// The request body, piece by piece, as chunks of the pending stream on `path`.
+    private func send(_ body: BodyReader, on path: [UInt32], _ inv: Invocation) async throws {
+        while let piece = try await body.next() {
+            try await inv.sendStreamChunk(path: path, bytes: piece)
+            metrics.streamedBytes.increment(by: Int64(piece.count))
+        }
+        try await inv.endStream(path: path)
+        try await inv.closeWrite()
+    }
+
+    private func results(_ plan: CallPlan, _ inv: Invocation, _ relay: Relay, _ limits: DecoderLimits) async throws {
+        guard let result = plan.function.result else {
+            while try await inv.next(path: []) != nil {}
+            relay.respond(HTTPResponse(status: 204))
+            return
+        }
+        let root = try await inv.readValues(types: [result], shape: .bare, limits: limits)
+        guard let format = plan.format, format != .collected, case .stream(let element) = result else {
+            let json = try await inv.collect(json: root.json, pending: root.pending, limits: limits)
+            relay.respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: json))
+            return
+        }
+        // The status line goes now; what follows can only end the body well or badly.
+        var headers = [("Content-Type", format.contentType)]
+        if format == .sse { headers.append(("Cache-Control", "no-cache")) }
+        relay.respond(HTTPResponse(status: 200, headers: headers, stream: relay.streamedBody()))
+        guard let pending = root.pending.first(where: { $0.path == [0] }) else {
+            try await relay.sendReady(root.json, format)
+            relay.finish(clean: true)
+            return
+        }
+        try await inv.readStream(path: pending.path, element: element, limits: limits) { event in
+            switch event {
+            case .bytes(let b):
+                try await relay.send(b)
+                self.metrics.streamedBytes.increment(by: Int64(b.count))
+            case .element(let json, let nested):
+                let full = try await inv.collect(json: json, pending: nested, limits: limits)
+                try await relay.send(format.element(full))
+            case .end:
+                break
+            }
+        }
+        relay.finish(clean: true)
+    }
+}
+
+extension Relay {
+    /// A failure: an error response if the status is not out yet, else the
+    /// format's error marker or a cut-off body.
+    func fail(_ error: GatewayError, format: StreamFormat?) {
+        if respondIfFirst(HTTPResponse(status: error.status, headers: [("Content-Type", "application/json")] + error.headers, body: error.body),
+                          error: error) {
+            return
+        }
+        if let format, let marker = format.failure(error) {
+            enqueueFinal(marker)
+            finish(clean: true)
+        } else {
+            finish(clean: false)
+        }
+    }
+
+    /// A stream result that came whole in the root value.
+    func sendReady(_ json: [UInt8], _ format: StreamFormat) async throws {
+        let value = try JSONValue(parsing: json)
+        if format == .octets {
+            try await send(value.base64Bytes ?? [])
+        } else if case .array(let items) = value {
+            for item in items { try await send(format.element(item.bytes)) }
+        }
+    }
+}

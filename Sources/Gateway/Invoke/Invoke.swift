@@ -1,0 +1,151 @@
+import ComponentValues
+import WIT
+import WRPCTransport
+
+extension Gateway {
+    /// The function a `/invoke/{instance}/{function}` path names.
+    func callable(for path: String) -> Result<CallableFunction, GatewayError> {
+        let rest = path.dropFirst("/invoke/".count)
+        guard let slash = rest.lastIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else {
+            return .failure(.notFound("expected /invoke/{instance}/{function}"))
+        }
+        let instance = String(rest[..<slash])
+        let name = String(rest[rest.index(after: slash)...])
+        if let callable = table.lookup(instance: instance, name: name) { return .success(callable) }
+        if table.hasInstance(instance) {
+            return .failure(.notFound("no function `\(name)` in `\(instance)`; see GET /functions"))
+        }
+        return .failure(.notFound("no instance `\(instance)`; see GET /functions"))
+    }
+
+    static func mediaType(_ request: HTTPRequest) -> String? {
+        request.header("content-type").map {
+            $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        }
+    }
+
+    static func isJSON(_ media: String?) -> Bool {
+        guard let media else { return true }
+        return media == "application/json" || media.hasSuffix("+json")
+    }
+
+    /// Whether libmicrohttpd should hand this request's body over as it
+    /// arrives: a raw body for a function whose one `stream<u8>` parameter it is.
+    func streamsBody(method: String, path: String, headers: [(String, String)]) -> Bool {
+        guard method == "POST", path.hasPrefix("/invoke/"), case .success(let c) = callable(for: path) else { return false }
+        let media = headers.first { $0.0 == "content-type" }.map { $0.1.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
+        guard !Self.isJSON(media), let i = c.function.rawBodyParameter else { return false }
+        if case .stream = c.function.params[i].type { return true }
+        return false
+    }
+
+    func invoke(_ request: HTTPRequest) async -> Result<HTTPResponse, GatewayError> {
+        let callable: CallableFunction
+        switch self.callable(for: request.path) {
+        case .success(let c): callable = c
+        case .failure(let e): return .failure(e)
+        }
+        let f = callable.function
+        let media = Self.mediaType(request)
+        var params: [UInt8] = []
+        var upload: (index: UInt32, body: BodyReader)?
+        if Self.isJSON(media) {
+            do {
+                try ValueEncoder.encodeParameters(json: request.body, params: f.params, into: &params)
+            } catch {
+                if error.kind == .malformedJSON { return .failure(.invalidArgument(error.message)) }
+                return .failure(.invalidArgument(error.description, pointer: error.pointer))
+            }
+        } else {
+            guard let i = f.rawBodyParameter else {
+                return .failure(GatewayError(415, "invalid_argument",
+                    "Content-Type `\(media ?? "")` is not supported for \(f.name); send application/json (raw bodies are for functions with one stream<u8> or list<u8> parameter)",
+                    details: [("content_type", .string(media ?? ""))]))
+            }
+            switch rawBodyParameters(f, raw: i, request: request) {
+            case .failure(let e): return .failure(e)
+            case .success(let bytes): params = bytes
+            }
+            if let body = request.bodyStream { upload = (UInt32(i), body) }
+        }
+        var timeout = config.defaultTimeout
+        if let header = request.header("wrpc-timeout-ms") {
+            guard let ms = Int64(header), ms > 0 else {
+                return .failure(.invalidArgument("Wrpc-Timeout-Ms must be a positive number of milliseconds"))
+            }
+            timeout = min(.milliseconds(ms), config.maxTimeout)
+        }
+        let target = config.targetURL(for: callable.instance)
+        let format: StreamFormat?
+        if case .stream(let element)? = f.result {
+            format = StreamFormat(accept: request.header("accept"), bytes: element == .primitive(.u8))
+        } else {
+            format = nil
+        }
+        let relay = Relay()
+        let call = CallPlan(instance: callable.instance, function: f, params: params, upload: upload,
+                            deadline: .now + timeout, target: target, format: format)
+        let task = Task { await self.run(call, relay) }
+        relay.onAbandon { task.cancel() }
+        let response = await withTaskCancellationHandler {
+            await relay.response()
+        } onCancel: {
+            task.cancel()
+        }
+        if response.status >= 400, let e = relay.error { return .failure(e) }
+        return .success(response)
+    }
+
+    /// Other parameters from `?args=` (a JSON object), the raw one from the body.
+    private func rawBodyParameters(_ f: Function, raw: Int, request: HTTPRequest) -> Result<[UInt8], GatewayError> {
+        let argsText = request.queryValue("args") ?? "{}"
+        let args: [(String, JSONValue)]
+        do {
+            guard case .object(let members) = try JSONValue(parsing: argsText) else {
+                return .failure(.invalidArgument("`args` must be a JSON object of the other parameters"))
+            }
+            args = members
+        } catch {
+            return .failure(.invalidArgument("`args`: \(error.message)"))
+        }
+        for (key, _) in args where !f.params.contains(where: { $0.name == key }) || key == f.params[raw].name {
+            return .failure(.invalidArgument("`args` has unknown parameter `\(key)`", pointer: "/\(key)"))
+        }
+        var out: [UInt8] = []
+        for (i, p) in f.params.enumerated() {
+            if i == raw {
+                if case .stream = p.type {
+                    out.append(0)  // pending: the body follows on this parameter's path
+                } else {
+                    Framing.appendLEB(UInt64(request.body.count), to: &out)
+                    out += request.body
+                }
+                continue
+            }
+            guard let value = args.first(where: { $0.0 == p.name })?.1 else {
+                if case .option = p.type { out.append(0); continue }
+                return .failure(.invalidArgument("missing parameter `\(p.name)` in `args`", pointer: "/\(p.name)"))
+            }
+            do {
+                try ValueEncoder.encode(json: value.bytes, as: p.type, into: &out)
+            } catch {
+                return .failure(.invalidArgument("/\(p.name)\(error.pointer): \(error.message)", pointer: "/\(p.name)\(error.pointer)"))
+            }
+        }
+        return .success(out)
+    }
+}
+
+extension Function {
+    /// The one parameter a raw request body can stand for: the only
+    /// `stream<u8>` or `list<u8>` parameter.
+    public var rawBodyParameter: Int? {
+        let candidates = params.indices.filter {
+            switch params[$0].type {
+            case .stream(.primitive(.u8)?), .list(.primitive(.u8)): return true
+            default: return false
+            }
+        }
+        return candidates.count == 1 ? candidates[0] : nil
+    }
+}
