@@ -27,6 +27,12 @@ let package = Package(
             pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .target(
             name: "WRPCTransport",
             dependencies: ["ComponentValues", "WIT", "CSystemShims", .product(name: "Logging", package: "swift-log")],
@@ -40,7 +46,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims",
+                "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -17,6 +17,8 @@ public struct GatewayConfig: Sendable {
     public var maxTimeout: Duration = .seconds(300)
     /// How long in-flight requests may take to finish on shutdown.
     public var shutdownGrace: Duration = .seconds(10)
+    /// `stream<u8>` parameters given as `{"url": …}`: off unless prefixes are allowed.
+    public var urlFetch = URLFetchPolicy()
 
     public init(target: String) {
         self.target = target
@@ -24,5 +26,27 @@ public struct GatewayConfig: Sendable {
 
     public func targetURL(for instance: String) -> String {
         routes[instance] ?? target
+    }
+}
+
+/// Which URLs the gateway may fetch to feed a `stream<u8>` parameter.
+public struct URLFetchPolicy: Sendable {
+    /// A URL is fetched only if it starts with one of these; empty: none is.
+    public var allowedPrefixes: [String] = []
+    public var limits = FetchLimits()
+    public var maxRedirects = 5
+
+    public init() {}
+
+    /// Why `url` may not be fetched, or nil if it may.
+    public func refusal(_ url: String) -> String? {
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+            return "only http and https URLs can feed a stream: \(url)"
+        }
+        guard allowedPrefixes.contains(where: { url.hasPrefix($0) }) else {
+            return "\(url) is not under an allowed URL prefix"
+        }
+        return nil
     }
 }

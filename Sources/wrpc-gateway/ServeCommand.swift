@@ -39,6 +39,21 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "HTTP server threads (env WRPC_GATEWAY_THREADS). [default: 1]")
     var threads: Int?
 
+    @Option(name: .customLong("allow-url-prefix"), help: "Let stream<u8> parameters be fed from URLs starting with this; repeatable (env WRPC_GATEWAY_ALLOW_URL_PREFIXES, comma-separated). [default: none: off]")
+    var allowURLPrefixes: [String] = []
+
+    @Option(help: "Connect timeout of such fetches in ms (env WRPC_GATEWAY_FETCH_CONNECT_TIMEOUT_MS). [default: 5000]")
+    var fetchConnectTimeoutMs: Int?
+
+    @Option(help: "Total timeout of such fetches in ms (env WRPC_GATEWAY_FETCH_TIMEOUT_MS). [default: 300000]")
+    var fetchTimeoutMs: Int?
+
+    @Option(help: "Largest body such a fetch may bring, in bytes (env WRPC_GATEWAY_FETCH_MAX_BYTES). [default: 1073741824]")
+    var fetchMaxBytes: Int64?
+
+    @Option(help: "Most redirects such a fetch follows (env WRPC_GATEWAY_FETCH_MAX_REDIRECTS). [default: 5]")
+    var fetchMaxRedirects: Int?
+
     @Option(help: "Log format: text or json (env WRPC_GATEWAY_LOG_FORMAT). [default: text]")
     var logFormat: String?
 
@@ -59,6 +74,13 @@ struct ServerOptions: ParsableArguments {
         config.defaultTimeout = .milliseconds(try Environment.pick(timeoutMs, "timeout-ms", default: 30_000, parse: Int.init))
         config.maxTimeout = .milliseconds(try Environment.pick(maxTimeoutMs, "max-timeout-ms", default: 300_000, parse: Int.init))
         config.shutdownGrace = .seconds(try Environment.pick(shutdownGrace, "shutdown-grace", default: 10, parse: Int.init))
+        config.urlFetch.allowedPrefixes = allowURLPrefixes.isEmpty
+            ? (Environment.value("allow-url-prefixes")?.split(separator: ",").map(String.init) ?? [])
+            : allowURLPrefixes
+        config.urlFetch.limits.connectTimeout = .milliseconds(try Environment.pick(fetchConnectTimeoutMs, "fetch-connect-timeout-ms", default: 5000, parse: Int.init))
+        config.urlFetch.limits.totalTimeout = .milliseconds(try Environment.pick(fetchTimeoutMs, "fetch-timeout-ms", default: 300_000, parse: Int.init))
+        config.urlFetch.limits.maxBytes = try Environment.pick(fetchMaxBytes, "fetch-max-bytes", default: 1 << 30, parse: Int64.init)
+        config.urlFetch.maxRedirects = try Environment.pick(fetchMaxRedirects, "fetch-max-redirects", default: 5, parse: Int.init)
     }
 
     func bootstrapLogging() throws {

@@ -20,8 +20,18 @@ public enum ValueEncoder {
     /// parameter name or as an array in order, as their concatenation. Empty
     /// text stands for no parameters.
     public static func encodeParameters(json: [UInt8], params: [Function.Param], into out: inout [UInt8]) throws(ValueError) {
+        var none: [URLStream]? = nil
+        try encodeParameters(json: json, params: params, into: &out, urlStreams: &none)
+    }
+
+    /// As above; where a `stream<u8>` is given as `{"url": "…"}`, it is sent
+    /// pending and listed in `urlStreams` (nil: such values are refused).
+    public static func encodeParameters(json: [UInt8], params: [Function.Param], into out: inout [UInt8],
+                                        urlStreams: inout [URLStream]?) throws(ValueError) {
         try json.withUnsafeBufferPointer { (buffer) throws(ValueError) in
             var t = Transcoder(JSONReader(buffer))
+            t.urlStreams = urlStreams
+            defer { urlStreams = t.urlStreams }
             t.reader.skipWhitespace()
             if t.reader.pos == buffer.count {
                 if let first = params.first(where: { !$0.type.isOption }) {
@@ -38,6 +48,13 @@ public enum ValueEncoder {
             try t.reader.expectEnd()
         }
     }
+}
+
+/// A `stream<u8>` the caller asked to be fetched from a URL and sent pending.
+public struct URLStream: Sendable, Equatable {
+    /// The stream's wRPC path (parameter index, then structure).
+    public let path: [UInt32]
+    public let url: String
 }
 
 extension WITType {
@@ -95,11 +112,25 @@ struct ParamFields: FieldList {
 struct Transcoder {
     var reader: JSONReader
     var depth = 0
+    /// URL-fed streams found so far; nil when they are not allowed. Paths are
+    /// tracked only when this is set.
+    var urlStreams: [URLStream]?
+    var path: [UInt32] = []
     /// Reused for member names and other short-lived text.
     var scratch: [UInt8] = []
 
     init(_ reader: JSONReader) {
         self.reader = reader
+    }
+
+    /// Encodes a child at structural index `index`, tracking the wRPC path
+    /// only when URL streams are being collected.
+    @inline(__always)
+    mutating func child(_ index: Int, _ type: WITType, into out: inout [UInt8]) throws(ValueError) {
+        if urlStreams == nil { return try value(type, into: &out) }
+        path.append(UInt32(truncatingIfNeeded: index))
+        defer { path.removeLast() }
+        try value(type, into: &out)
     }
 
     func invalid(_ message: String) -> ValueError {
@@ -155,7 +186,7 @@ struct Transcoder {
                 out.append(0)
             } else {
                 out.append(1)
-                try self.value(inner, into: &out)
+                try child(1, inner, into: &out)
             }
         case .result, .variant:
             try tagged(type, into: &out)
@@ -184,6 +215,10 @@ struct Transcoder {
                 try reader.readNull()
             }
         case .stream(let element):
+            if case .primitive(.u8)? = element, try reader.peekKind() == .object {
+                try urlStream(into: &out)
+                return
+            }
             out.append(1)
             switch element {
             case .primitive(.u8)?: try bytes(into: &out, what: "stream<u8> (base64)")
@@ -191,6 +226,31 @@ struct Transcoder {
             case nil: try unitList(into: &out)
             }
         }
+    }
+
+    /// `{"url": "…"}` for a `stream<u8>`: pending, to be fed from that URL.
+    mutating func urlStream(into out: inout [UInt8]) throws(ValueError) {
+        let at = reader.pos
+        var url: String?
+        if try reader.beginObject() {
+            repeat {
+                let key = try reader.memberName()
+                guard key == "url", url == nil, try reader.peekKind() == .string else {
+                    reader.pos = at
+                    throw mismatch("stream<u8> as base64, or {\"url\": \"https://…\"}")
+                }
+                url = try reader.readString(into: &scratch)
+            } while try reader.nextMember()
+        }
+        guard let url else {
+            reader.pos = at
+            throw mismatch("stream<u8> as base64, or {\"url\": \"https://…\"}")
+        }
+        guard urlStreams != nil else {
+            throw invalid("streams from URLs are not enabled on this gateway (its operator allows them with --allow-url-prefix)")
+        }
+        urlStreams!.append(URLStream(path: path, url: url))
+        out.append(0)
     }
 
     // MARK: - Primitives
@@ -421,7 +481,7 @@ struct Transcoder {
             var count = 0
             guard try t.reader.beginArray() else { return 0 }
             repeat {
-                do throws(ValueError) { try t.value(element, into: &out) } catch { throw error.inside(count) }
+                do throws(ValueError) { try t.child(count, element, into: &out) } catch { throw error.inside(count) }
                 count += 1
             } while try t.reader.nextElement()
             return count
@@ -450,7 +510,7 @@ struct Transcoder {
         if try reader.beginArray() {
             repeat {
                 if n == count { reader.pos = at; throw mismatch("an array of exactly \(count) elements (\(type.displayName))") }
-                do throws(ValueError) { try value(element, into: &out) } catch { throw error.inside(n) }
+                do throws(ValueError) { try child(n, element, into: &out) } catch { throw error.inside(n) }
                 n += 1
             } while try reader.nextElement()
         }
@@ -465,7 +525,7 @@ struct Transcoder {
         if try reader.beginArray() {
             repeat {
                 if n == types.count { reader.pos = at; throw mismatch(shape) }
-                do throws(ValueError) { try value(types[n], into: &out) } catch { throw error.inside(n) }
+                do throws(ValueError) { try child(n, types[n], into: &out) } catch { throw error.inside(n) }
                 n += 1
             } while try reader.nextElement()
         }
@@ -487,6 +547,9 @@ struct Transcoder {
                     t.patchCount(n, at: keyStart, in: &out)
                     let name = String(decoding: out[(out.count - n)...], as: UTF8.self)
                     try t.reader.expect(UInt8(ascii: ":"), "`:` after a member name")
+                    // As the pair `[key, value]` of element `count`.
+                    if t.urlStreams != nil { t.path += [UInt32(truncatingIfNeeded: count), 1] }
+                    defer { if t.urlStreams != nil { t.path.removeLast(2) } }
                     do throws(ValueError) { try t.value(value, into: &out) } catch { throw error.inside(name) }
                     count += 1
                 } while try t.reader.nextMember()
@@ -500,7 +563,7 @@ struct Transcoder {
             var count = 0
             guard try t.reader.beginArray() else { return 0 }
             repeat {
-                do throws(ValueError) { try t.tuple(pair, into: &out) } catch { throw error.inside(count) }
+                do throws(ValueError) { try t.child(count, .tuple(pair), into: &out) } catch { throw error.inside(count) }
                 count += 1
             } while try t.reader.nextElement()
             return count
@@ -571,7 +634,7 @@ struct Transcoder {
                 }
                 seen[index] = true
                 if index == next {
-                    do throws(ValueError) { try value(list.type(index), into: &out) } catch { throw error.inside(key) }
+                    do throws(ValueError) { try child(index, list.type(index), into: &out) } catch { throw error.inside(key) }
                     next += 1
                     while let early = parked.removeValue(forKey: next) {
                         out.append(contentsOf: early)
@@ -579,7 +642,7 @@ struct Transcoder {
                     }
                 } else {
                     var aside: [UInt8] = []
-                    do throws(ValueError) { try value(list.type(index), into: &aside) } catch { throw error.inside(key) }
+                    do throws(ValueError) { try child(index, list.type(index), into: &aside) } catch { throw error.inside(key) }
                     parked[index] = aside
                 }
             } while try reader.nextMember()
@@ -646,7 +709,7 @@ struct Transcoder {
                         discriminant(i, &out)
                         let resume = reader.pos
                         reader.pos = valueAt
-                        try payload(payloads[i], into: &out)
+                        try payload(payloads[i], index: i, into: &out)
                         reader.pos = resume
                         wroteValue = true
                     }
@@ -654,7 +717,7 @@ struct Transcoder {
                     guard valueAt == nil && !wroteValue else { throw invalid("`val` is given more than once") }
                     if let i = tag {
                         discriminant(i, &out)
-                        try payload(payloads[i], into: &out)
+                        try payload(payloads[i], index: i, into: &out)
                         wroteValue = true
                     } else {
                         reader.skipWhitespace()
@@ -675,9 +738,9 @@ struct Transcoder {
         }
     }
 
-    private mutating func payload(_ type: WITType?, into out: inout [UInt8]) throws(ValueError) {
+    private mutating func payload(_ type: WITType?, index: Int, into out: inout [UInt8]) throws(ValueError) {
         if let type {
-            do throws(ValueError) { try value(type, into: &out) } catch { throw error.inside("val") }
+            do throws(ValueError) { try child(index, type, into: &out) } catch { throw error.inside("val") }
         } else {
             guard try reader.peekKind() == .null else { throw mismatch("no `val` (this case has no payload)").inside("val") }
             try reader.readNull()

@@ -2,13 +2,34 @@ import ComponentValues
 import WIT
 import WRPCTransport
 
+/// Bytes that feed a pending `stream<u8>` parameter.
+protocol ChunkSource: Sendable {
+    /// The next piece; nil at a clean end; throws if the source failed.
+    func next() async throws -> [UInt8]?
+    /// No more is wanted.
+    func stop()
+}
+
+extension BodyReader: ChunkSource {
+    func stop() { discard() }
+}
+
+extension Transfer: ChunkSource {
+    func stop() { cancel() }
+}
+
+struct Feed: Sendable {
+    let path: [UInt32]
+    let source: any ChunkSource
+}
+
 /// Everything one backend call needs, decided before dialling.
 struct CallPlan: Sendable {
     let instance: String
     let function: Function
     let params: [UInt8]
-    /// A pending `stream<u8>` parameter fed from the request body.
-    let upload: (index: UInt32, body: BodyReader)?
+    /// Pending `stream<u8>` parameters fed from the request body or from URLs.
+    let feeds: [Feed]
     let deadline: ContinuousClock.Instant
     let target: String
     /// How a top-level stream result is answered; nil for other results.
@@ -27,19 +48,24 @@ extension Gateway {
             try await client.call(instance: plan.instance, name: plan.function.wireName, params: plan.params,
                                   deadline: plan.deadline) { inv in
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    if let upload = plan.upload {
-                        group.addTask { try await self.send(upload.body, on: [upload.index], inv) }
-                    } else {
+                    group.addTask {
+                        try await withThrowingTaskGroup(of: Void.self) { feeding in
+                            for feed in plan.feeds {
+                                feeding.addTask { try await self.send(feed.source, on: feed.path, inv) }
+                            }
+                            for try await _ in feeding {}
+                        }
                         try await inv.closeWrite()
                     }
                     group.addTask {
                         try await self.results(plan, inv, relay, limits)
-                        plan.upload?.body.discard()
+                        for feed in plan.feeds { feed.source.stop() }
                     }
                     for try await _ in group {}
                 }
             }
         } catch {
+            for feed in plan.feeds { feed.source.stop() }
             let e: GatewayError
             if let callError = error as? CallError {
                 e = .from(callError, target: plan.target)
@@ -50,14 +76,15 @@ extension Gateway {
         }
     }
 
-    /// The request body, piece by piece, as chunks of the pending stream on `path`.
-    private func send(_ body: BodyReader, on path: [UInt32], _ inv: Invocation) async throws {
-        while let piece = try await body.next() {
+    /// A source's bytes, piece by piece, as chunks of the pending stream on
+    /// `path`. A failing source ends nothing: the error closes the connection,
+    /// so the backend sees a broken stream rather than a clean end.
+    private func send(_ source: any ChunkSource, on path: [UInt32], _ inv: Invocation) async throws {
+        while let piece = try await source.next() {
             try await inv.sendStreamChunk(path: path, bytes: piece)
             metrics.streamedBytes.increment(by: Int64(piece.count))
         }
         try await inv.endStream(path: path)
-        try await inv.closeWrite()
     }
 
     private func results(_ plan: CallPlan, _ inv: Invocation, _ relay: Relay, _ limits: DecoderLimits) async throws {

@@ -48,13 +48,28 @@ extension Gateway {
         let f = callable.function
         let media = Self.mediaType(request)
         var params: [UInt8] = []
-        var upload: (index: UInt32, body: BodyReader)?
+        var feeds: [Feed] = []
         if Self.isJSON(media) {
+            var urlStreams: [URLStream]? = config.urlFetch.allowedPrefixes.isEmpty ? nil : []
             do {
-                try ValueEncoder.encodeParameters(json: request.body, params: f.params, into: &params)
+                try ValueEncoder.encodeParameters(json: request.body, params: f.params, into: &params, urlStreams: &urlStreams)
             } catch {
                 if error.kind == .malformedJSON { return .failure(.invalidArgument(error.message)) }
                 return .failure(.invalidArgument(error.description, pointer: error.pointer))
+            }
+            for stream in urlStreams ?? [] {
+                if let refusal = config.urlFetch.refusal(stream.url) {
+                    return .failure(GatewayError(400, "invalid_argument", refusal, details: [("url", .string(stream.url))]))
+                }
+            }
+            // Every URL must answer well before the backend is dialled.
+            for stream in urlStreams ?? [] {
+                switch await openURL(stream.url) {
+                case .success(let transfer): feeds.append(Feed(path: stream.path, source: transfer))
+                case .failure(let e):
+                    for feed in feeds { feed.source.stop() }
+                    return .failure(e)
+                }
             }
         } else {
             guard let i = f.rawBodyParameter else {
@@ -66,7 +81,7 @@ extension Gateway {
             case .failure(let e): return .failure(e)
             case .success(let bytes): params = bytes
             }
-            if let body = request.bodyStream { upload = (UInt32(i), body) }
+            if let body = request.bodyStream { feeds.append(Feed(path: [UInt32(i)], source: body)) }
         }
         var timeout = config.defaultTimeout
         if let header = request.header("wrpc-timeout-ms") {
@@ -83,7 +98,7 @@ extension Gateway {
             format = nil
         }
         let relay = Relay()
-        let call = CallPlan(instance: callable.instance, function: f, params: params, upload: upload,
+        let call = CallPlan(instance: callable.instance, function: f, params: params, feeds: feeds,
                             deadline: .now + timeout, target: target, format: format)
         let task = Task { await self.run(call, relay) }
         relay.onAbandon { task.cancel() }
@@ -94,6 +109,44 @@ extension Gateway {
         }
         if response.status >= 400, let e = relay.error { return .failure(e) }
         return .success(response)
+    }
+
+    /// Starts fetching `url`, following redirects (each re-checked against
+    /// the allowlist) until a response that is not one; fails on any error
+    /// or a status of 400 or more.
+    func openURL(_ url: String) async -> Result<Transfer, GatewayError> {
+        var current = url
+        for _ in 0...config.urlFetch.maxRedirects {
+            let transfer = Transfer(url: current, limits: config.urlFetch.limits)
+            transfer.start()
+            let head = await transfer.head()
+            let details: [(String, JSONValue)] = [("url", .string(current))]
+            if let failure = head.failure {
+                return .failure(GatewayError(502, "upstream_fetch", "fetching \(current) failed: \(failure)", details: details))
+            }
+            guard let status = head.status else {
+                transfer.cancel()
+                return .failure(GatewayError(502, "upstream_fetch", "fetching \(current) failed: no HTTP response", details: details))
+            }
+            if (300..<400).contains(status) {
+                let done = await transfer.finished()
+                guard let next = done.redirect else {
+                    return .failure(GatewayError(502, "upstream_fetch", "\(current) answered HTTP \(status) without a usable Location", details: details))
+                }
+                if let refusal = config.urlFetch.refusal(next) {
+                    return .failure(GatewayError(502, "upstream_fetch", "\(current) redirects elsewhere, and \(refusal)",
+                                                 details: details + [("redirect", .string(next))]))
+                }
+                current = next
+                continue
+            }
+            if status >= 400 {
+                transfer.cancel()
+                return .failure(GatewayError(502, "upstream_fetch", "\(current) answered HTTP \(status)", details: details + [("status", .number(status))]))
+            }
+            return .success(transfer)
+        }
+        return .failure(GatewayError(502, "upstream_fetch", "\(url): more than \(config.urlFetch.maxRedirects) redirects", details: [("url", .string(url))]))
     }
 
     /// Other parameters from `?args=` (a JSON object), the raw one from the body.

@@ -1,0 +1,174 @@
+import ComponentValues
+import DemoBackend
+import Foundation
+@testable import Gateway
+import Logging
+import Synchronization
+import Testing
+import WIT
+import WRPCTransport
+
+/// A local HTTP origin for the gateway to fetch from (our libmicrohttpd server).
+final class Origin: Sendable {
+    let server: HTTPServer
+    var base: String { "http://127.0.0.1:\(server.port)" }
+
+    init(_ routes: @escaping @Sendable (String) -> HTTPResponse) throws {
+        let counter = Counter()
+        server = HTTPServer(limits: HTTPLimits(), handler: { request in
+            counter.hits.add(1, ordering: .relaxed)
+            return routes(request.path)
+        }, rejecter: { _, _ in HTTPResponse(status: 400) })
+        self.counter = counter
+        try server.start(host: "127.0.0.1", port: 0)
+    }
+
+    let counter: Counter
+    final class Counter: Sendable { let hits = Atomic<Int>(0) }
+    var requests: Int { counter.hits.load(ordering: .relaxed) }
+
+    func stop() { server.stop() }
+}
+
+@Suite struct URLFeedTests {
+    static let data = (0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 3) }
+
+    static func sha(_ bytes: [UInt8]) -> String {
+        var h = SHA256()
+        h.update(bytes)
+        return SHA256.hex(h.finalize())
+    }
+
+    static func origin() throws -> Origin {
+        try Origin { path in
+            switch path {
+            case "/blob":
+                return HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: data)
+            case "/streamed":
+                // Sent in pieces as a chunked body.
+                return HTTPResponse(status: 200, stream: { writer in
+                    var i = 0
+                    while i < data.count {
+                        let end = min(i + 100_000, data.count)
+                        do { try await writer.write(Array(data[i..<end])) } catch { return false }
+                        i = end
+                    }
+                    return true
+                })
+            case "/broken":
+                return HTTPResponse(status: 200, stream: { writer in
+                    try? await writer.write([UInt8](repeating: 1, count: 50_000))
+                    return false  // cut short: the client sees a truncated transfer
+                })
+            case "/fail": return HTTPResponse(status: 500, body: Array("no".utf8))
+            case "/hop": return HTTPResponse(status: 302, headers: [("Location", "/blob")])
+            case "/away": return HTTPResponse(status: 302, headers: [("Location", "http://127.0.0.2:1/elsewhere")])
+            default: return HTTPResponse(status: 404)
+            }
+        }
+    }
+
+    static func upload(_ stack: Stack, url: String) async throws -> Reply {
+        try await post(stack.port, blobs, "upload", "{\"data\":{\"url\":\"\(url)\"}}")
+    }
+
+    @Test func urlFedParameterArrivesExactly() async throws {
+        let origin = try Self.origin()
+        defer { origin.stop() }
+        let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/"] }
+        let expected = "{\"bytes\":\(Self.data.count),\"sha256\":\"\(Self.sha(Self.data))\"}"
+        #expect(try await Self.upload(stack, url: origin.base + "/blob").text == expected)
+        #expect(try await Self.upload(stack, url: origin.base + "/streamed").text == expected)
+        // A redirect within the allowed prefix is followed.
+        #expect(try await Self.upload(stack, url: origin.base + "/hop").text == expected)
+        await stack.stop()
+    }
+
+    @Test func refusedWithoutFetching() async throws {
+        let origin = try Self.origin()
+        defer { origin.stop() }
+        let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/blob"] }
+        let disallowed = try await Self.upload(stack, url: origin.base + "/streamed")
+        #expect(disallowed.status == 400)
+        #expect(disallowed.json?["message"]?.stringValue?.contains("not under an allowed URL prefix") == true)
+        for url in ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/x", "dict://127.0.0.1/x", "FILE:///etc/hosts"] {
+            let reply = try await Self.upload(stack, url: url)
+            #expect(reply.status == 400, "\(url)")
+            #expect(reply.json?["message"]?.stringValue?.contains("only http and https") == true, "\(url)")
+        }
+        #expect(origin.requests == 0, "nothing was fetched")
+        await stack.stop()
+        // Off by default.
+        let off = try Stack()
+        let reply = try await Self.upload(off, url: origin.base + "/blob")
+        #expect(reply.status == 400)
+        #expect(reply.json?["message"]?.stringValue?.contains("not enabled") == true)
+        await off.stop()
+    }
+
+    @Test func redirectToADisallowedHostIsRefused() async throws {
+        let origin = try Self.origin()
+        defer { origin.stop() }
+        let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/"] }
+        let reply = try await Self.upload(stack, url: origin.base + "/away")
+        #expect(reply.status == 502)
+        #expect(reply.json?["message"]?.stringValue?.contains("redirects elsewhere") == true, "\(reply.text)")
+        #expect(reply.json?["details"]?["redirect"]?.stringValue == "http://127.0.0.2:1/elsewhere")
+        await stack.stop()
+    }
+
+    @Test func originFailures() async throws {
+        let origin = try Self.origin()
+        defer { origin.stop() }
+        let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/", "http://127.0.0.1:1/"] }
+        let serverError = try await Self.upload(stack, url: origin.base + "/fail")
+        #expect(serverError.status == 502)
+        #expect(serverError.json?["message"]?.stringValue?.contains("answered HTTP 500") == true)
+        let refused = try await Self.upload(stack, url: "http://127.0.0.1:1/x")
+        #expect(refused.status == 502)
+        #expect(refused.json?["message"]?.stringValue?.contains("http://127.0.0.1:1/x") == true)
+        // Failing midway: the backend sees a broken stream, so no digest comes back.
+        let midway = try await Self.upload(stack, url: origin.base + "/broken")
+        #expect(midway.status == 502, "\(midway.text)")
+        await stack.stop()
+    }
+
+    /// A fast origin and a slow backend: the fetch is paused rather than buffered.
+    @Test func slowBackendKeepsTheFetchBounded() async throws {
+        let big = (0..<(32 << 20)).map { UInt8(truncatingIfNeeded: $0) }
+        let origin = try Origin { _ in HTTPResponse(status: 200, body: big) }
+        defer { origin.stop() }
+        let resolve = try DemoBackend.resolve()
+        let iface = try #require(resolve.main.interface(named: "blobs"))
+        var server = WRPCServer(logger: Logger(label: "slow", factory: { _ in SwiftLogNoOpLogHandler() }))
+        server.handle(instance: iface.qualifiedName, function: try #require(iface.function(named: "upload"))) { call in
+            var total = 0
+            try await call.channel.readStream(path: [0], element: .primitive(.u8)) { event in
+                if case .bytes(let b) = event {
+                    total += b.count
+                    try await Task.sleep(for: .microseconds(200))
+                }
+            }
+            try await call.respond(.object([("bytes", .number(total)), ("sha256", .string(""))]))
+        }
+        let listener = try SocketListener.tcp(host: "127.0.0.1", port: 0)
+        let serving = Task { await server.serve(listener) }
+        defer { serving.cancel(); listener.close() }
+        let stack = try Stack(configure: { $0.urlFetch.allowedPrefixes = [origin.base + "/"] }, target: listener.address)
+        // Watch the transfer from the side: the gateway keeps it internal, so
+        // open one the same way and drain it slowly.
+        let probe = try #require(try? await stack.gateway.openURL(origin.base + "/big").get())
+        var got = 0
+        while let piece = try await probe.next() {
+            got += piece.count
+            if got < 8 << 20 { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        #expect(got == big.count)
+        let stats = probe.statistics
+        #expect(stats.pauses > 0, "the fetch was paused while the reader was behind")
+        #expect(stats.peak <= Transfer.highWater + (1 << 20), "held at most \(stats.peak) bytes")
+        let reply = try await post(stack.port, blobs, "upload", "{\"data\":{\"url\":\"\(origin.base)/big\"}}")
+        #expect(reply.text == "{\"bytes\":\(big.count),\"sha256\":\"\"}")
+        await stack.stop()
+    }
+}
