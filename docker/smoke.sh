@@ -66,6 +66,15 @@ check "request id echoed" 200 '' -X POST -H 'X-Request-Id: smoke-1' -H 'Content-
 grep -qi '^x-request-id: smoke-1' "$tmp/headers" && { echo "ok   X-Request-Id kept"; passed=$((passed + 1)); } || { echo "FAIL X-Request-Id not echoed" >&2; failed=$((failed + 1)); }
 head -c $((17 * 1024 * 1024)) /dev/zero > "$tmp/big"
 check "body over the limit" 413 '"code":"resource_exhausted"' -X POST -H 'Content-Type: application/json' --data-binary @"$tmp/big" "$BASE_URL/invoke/$GREETER/hello"
+# stream<u8> both ways, as curl users do it.
+head -c 3000000 /dev/urandom > "$tmp/blob"
+sha=$(sha256sum "$tmp/blob" | cut -d' ' -f1)
+check "upload a file (raw body → stream<u8>)" 200 "\"sha256\":\"$sha\"" -X POST -H 'Content-Type: application/octet-stream' --data-binary @"$tmp/blob" "$BASE_URL/invoke/$BLOBS/upload"
+curl -sS -X POST -H 'Content-Type: application/json' --data-binary '{"n":1000000}' -o "$tmp/down" "$BASE_URL/invoke/$BLOBS/download"
+[ "$(wc -c < "$tmp/down")" = 1000000 ] && { echo "ok   download 1 MB (stream<u8> → chunked body)"; passed=$((passed + 1)); } || { echo "FAIL download: $(wc -c < "$tmp/down") bytes" >&2; failed=$((failed + 1)); }
+curl -sS -X POST -H 'Content-Type: application/octet-stream' --data-binary @"$tmp/blob" -o "$tmp/echoed" "$BASE_URL/invoke/$BLOBS/echo"
+cmp -s "$tmp/blob" "$tmp/echoed" && { echo "ok   echo a file byte for byte"; passed=$((passed + 1)); } || { echo "FAIL echo differs" >&2; failed=$((failed + 1)); }
+check "SSE" 200 'data: 2' -X POST -H 'Accept: text/event-stream' -H 'Content-Type: application/json' --data-binary '{"n":2}' "$BASE_URL/invoke/$BLOBS/count"
 check "unknown route" 404 '"code":"not_found"' "$BASE_URL/nowhere"
 check "GET /metrics" 200 'wrpc_gateway_http_requests_total' "$BASE_URL/metrics"
 
