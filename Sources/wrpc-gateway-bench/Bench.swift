@@ -9,6 +9,7 @@ struct Bench {
         "values": valuesBenchmark,
         "transport": transportBenchmark,
         "gateway": gatewayBenchmark,
+        "stream": streamBenchmark,
     ]
 
     static func main() async throws {

@@ -146,13 +146,14 @@ import WRPCTransport
     /// A client that sends half a request and stalls is cut off after the idle timeout.
     @Test func slowClientsAreDisconnected() async throws {
         let stack = try Stack { $0.http.idleTimeoutSeconds = 1 }
+        let started = ContinuousClock.now
         let stream = try await TCPTransport(host: "127.0.0.1", port: stack.port).connect()
         defer { stream.close() }
         try await stream.write(Array("POST /invoke/\(greeter)/hello HTTP/1.1\r\nHost: x\r\n".utf8))
-        let started = ContinuousClock.now
         while case let bytes = try await stream.read(), !bytes.isEmpty {}
         let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(500) && waited < .seconds(5), "closed after \(waited)")
+        // Cut off by the 1 s idle timeout, not by the 30 s default (loose: other tests load the machine).
+        #expect(waited >= .milliseconds(900) && waited < .seconds(20), "closed after \(waited)")
         await stack.stop()
     }
 
@@ -176,7 +177,7 @@ import WRPCTransport
         let elapsed = ContinuousClock.now - started
         #expect(r504.status == 504)
         #expect(r504.json?["code"]?.stringValue == "deadline_exceeded")
-        #expect(elapsed >= .milliseconds(290) && elapsed < .seconds(5))
+        #expect(elapsed >= .milliseconds(290) && elapsed < .seconds(30))
         await waiting.stop()
         silent.stop()
 
@@ -204,7 +205,8 @@ import WRPCTransport
         let started = ContinuousClock.now
         let reply = try await post(stack.port, greeter, "hello", "{\"name\":\"x\"}", headers: [("Wrpc-Timeout-Ms", "600000")])
         #expect(reply.status == 504)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Clamped to 200 ms, far from the 600 s asked for (loose: other tests load the machine).
+        #expect(ContinuousClock.now - started < .seconds(30))
         #expect(try await post(stack.port, greeter, "hello", "{\"name\":\"x\"}", headers: [("Wrpc-Timeout-Ms", "soon")]).status == 400)
         await stack.stop()
         silent.stop()

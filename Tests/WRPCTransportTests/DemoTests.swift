@@ -192,7 +192,7 @@ import WIT
             guard case .deadlineExceeded = error else { Issue.record("expected deadline, got \(error)"); return }
         }
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed >= .milliseconds(290) && elapsed < .seconds(3))
+        #expect(elapsed >= .milliseconds(290) && elapsed < .seconds(30))
     }
 
     @Test func serverClosingMidResultIsAProtocolError() async throws {

@@ -191,6 +191,6 @@ import WIT
         let started = ContinuousClock.now
         let response = try await serve({ _ in }, request: Framing.header(instance: "no:such/thing", name: "f") + [0, 0])
         #expect(response.isEmpty)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(9), "well before the server's 10 s idle timeout")
     }
 }

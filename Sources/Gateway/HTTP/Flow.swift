@@ -97,9 +97,16 @@ final class Flow: @unchecked Sendable {
                 return
             }
             if !incoming.isEmpty {
-                let piece = incoming.removeFirst()
-                incomingBytes -= piece.count
-                if incomingBytes < Self.highWater / 2 { wake() }
+                // Everything queued at once: fewer, larger frames downstream.
+                var piece = incoming[0]
+                if incoming.count > 1 {
+                    // Appending whole arrays copies memory; `joined()` would go byte by byte.
+                    piece.reserveCapacity(incomingBytes)
+                    for more in incoming.dropFirst() { piece += more }
+                }
+                incoming.removeAll(keepingCapacity: true)
+                incomingBytes = 0
+                wake()
                 lock.unlock()
                 c.resume(returning: piece)
                 return

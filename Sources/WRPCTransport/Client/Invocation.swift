@@ -30,10 +30,25 @@ public final class Invocation: Sendable {
     /// Sends `bytes` as one chunk of the pending `stream<u8>` on `path`.
     public func sendStreamChunk(path: [UInt32], bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
-        var chunk: [UInt8] = []
-        Framing.appendLEB(UInt64(bytes.count), to: &chunk)
-        chunk.append(contentsOf: bytes)
-        try await send(path: path, data: chunk)
+        guard bytes.count <= Framing.maxFrameData else {
+            var i = 0
+            while i < bytes.count {
+                let end = min(i + Framing.maxFrameData - 8, bytes.count)
+                try await sendStreamChunk(path: path, bytes: Array(bytes[i..<end]))
+                i = end
+            }
+            return
+        }
+        // One frame holding one chunk: path, frame length and chunk length
+        // as a small head, then the bytes as they are.
+        var count: [UInt8] = []
+        Framing.appendLEB(UInt64(bytes.count), to: &count)
+        var head: [UInt8] = []
+        Framing.appendLEB(UInt64(path.count), to: &head)
+        for p in path { Framing.appendLEB(UInt64(p), to: &head) }
+        Framing.appendLEB(UInt64(count.count + bytes.count), to: &head)
+        head += count
+        try await stream.write(head, bytes)
     }
 
     /// Ends the pending stream on `path` (its empty chunk).

@@ -63,6 +63,42 @@ final class Socket: Sendable {
         }
     }
 
+    /// Writes `head` and `body` with `writev`, so a large body is not copied
+    /// behind its small header.
+    func write(_ head: [UInt8], _ body: [UInt8]) async throws {
+        var offset = 0
+        let total = head.count + body.count
+        while offset < total {
+            let fd = try fd
+            let n: Int = head.withUnsafeBytes { h in
+                body.withUnsafeBytes { b in
+                    var parts = [iovec](repeating: iovec(), count: 2)
+                    var count: Int32 = 0
+                    if offset < head.count {
+                        parts[0] = iovec(iov_base: UnsafeMutableRawPointer(mutating: h.baseAddress! + offset), iov_len: head.count - offset)
+                        parts[1] = iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: body.count)
+                        count = body.isEmpty ? 1 : 2
+                    } else {
+                        let at = offset - head.count
+                        parts[0] = iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress! + at), iov_len: body.count - at)
+                        count = 1
+                    }
+                    return Glibc.writev(fd, parts, count)
+                }
+            }
+            if n >= 0 {
+                offset += n
+                continue
+            }
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK {
+                try await Poller.shared.wait(fd, for: .write)
+            } else if code != EINTR {
+                throw SocketError.system("writev", code)
+            }
+        }
+    }
+
     /// Half-closes: the peer reads end-of-stream, and can still answer.
     func shutdownWrite() {
         if let fd = try? fd { shutdown(fd, Int32(SHUT_WR)) }

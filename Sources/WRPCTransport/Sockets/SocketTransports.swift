@@ -8,6 +8,7 @@ struct SocketStream: ByteStream {
 
     func read() async throws -> [UInt8] { try await socket.read() }
     func write(_ bytes: [UInt8]) async throws { try await socket.write(bytes) }
+    func write(_ head: [UInt8], _ body: [UInt8]) async throws { try await socket.write(head, body) }
     func closeWrite() async throws { socket.shutdownWrite() }
     func close() { socket.close() }
 }

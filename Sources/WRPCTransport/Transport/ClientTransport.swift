@@ -5,6 +5,8 @@ public protocol ByteStream: Sendable {
     /// Up to some bytes; empty at the end of the stream.
     func read() async throws -> [UInt8]
     func write(_ bytes: [UInt8]) async throws
+    /// Writes `head` then `body`, in one system call where the carrier can.
+    func write(_ head: [UInt8], _ body: [UInt8]) async throws
     /// Ends the write side; reading goes on.
     func closeWrite() async throws
     /// Ends both sides; pending reads and writes fail.
@@ -18,6 +20,12 @@ public protocol ClientTransport: Sendable {
     /// A human-readable address, for messages and `/functions`.
     var target: String { get }
     func connect() async throws -> any ByteStream
+}
+
+extension ByteStream {
+    public func write(_ head: [UInt8], _ body: [UInt8]) async throws {
+        try await write(head + body)
+    }
 }
 
 extension ClientTransport {
