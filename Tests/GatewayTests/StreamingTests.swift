@@ -164,3 +164,45 @@ import WRPCTransport
         await stack.stop()
     }
 }
+
+@Suite struct FutureTests {
+    /// A future parameter goes ready; a pending future result is awaited and inlined.
+    @Test func futuresBothWays() async throws {
+        let wit = """
+            package t:futures;
+            interface later {
+              record report { id: u32, summary: future<string> }
+              wait: func(x: future<u32>) -> report;
+            }
+            """
+        let resolve = try Resolve.load(main: [SourceText(path: "f.wit", text: wit)], dependencies: [])
+        let iface = try #require(resolve.main.interface(named: "later"))
+        let f = try #require(iface.function(named: "wait"))
+        var server = WRPCServer(logger: Logger(label: "futures", factory: { _ in SwiftLogNoOpLogHandler() }))
+        server.handle(instance: iface.qualifiedName, function: f) { call in
+            // The parameter arrived ready: its value is in the params.
+            let x = call.params.first?.uint64Value ?? 0
+            // Result: record { id: x, summary: pending }, the string later on path [0, 1].
+            var root: [UInt8] = []
+            try ValueEncoder.encode(json: Array(String(x).utf8), as: .primitive(.u32), into: &root)
+            root.append(0)
+            try await call.channel.send(path: [], data: root)
+            try await Task.sleep(for: .milliseconds(20))
+            var text: [UInt8] = []
+            try ValueEncoder.encode(json: Array("\"done after \(x)\"".utf8), as: .primitive(.string), into: &text)
+            try await call.channel.send(path: [0, 1], data: text)
+        }
+        let listener = try SocketListener.tcp(host: "127.0.0.1", port: 0)
+        let serving = Task { await server.serve(listener) }
+        defer { serving.cancel(); listener.close() }
+        var config = GatewayConfig(target: listener.address)
+        config.port = 0
+        let gateway = try Gateway(resolve: resolve, config: config,
+                                  logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try gateway.start()
+        let reply = try await post(gateway.port, iface.qualifiedName, "wait", "{\"x\":7}")
+        #expect(reply.status == 200)
+        #expect(reply.text == "{\"id\":7,\"summary\":\"done after 7\"}")
+        await gateway.shutdown()
+    }
+}
