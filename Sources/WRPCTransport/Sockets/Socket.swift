@@ -42,29 +42,12 @@ final class Socket: Sendable {
     }
 
     func write(_ bytes: some Collection<UInt8> & Sendable) async throws {
-        try await writeAll(Array(bytes))
-    }
-
-    private func writeAll(_ bytes: [UInt8]) async throws {
-        var offset = 0
-        while offset < bytes.count {
-            let fd = try fd
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
-            if n >= 0 {
-                offset += n
-                continue
-            }
-            let code = errno
-            if code == EAGAIN || code == EWOULDBLOCK {
-                try await Poller.shared.wait(fd, for: .write)
-            } else if code != EINTR {
-                throw SocketError.system("send", code)
-            }
-        }
+        try await write(Array(bytes), [])
     }
 
     /// Writes `head` and `body` with `writev`, so a large body is not copied
-    /// behind its small header.
+    /// behind its small header. (SIGPIPE is ignored process-wide by the
+    /// poller, so a closed peer is an EPIPE error here, not a signal.)
     func write(_ head: [UInt8], _ body: [UInt8]) async throws {
         var offset = 0
         let total = head.count + body.count
