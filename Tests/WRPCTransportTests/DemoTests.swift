@@ -202,7 +202,7 @@ import WIT
         let client = WRPCClient(transport: try Transports.client(for: peer.url))
         let (instance, f) = Self.demo("greeter", "hello")
         do {
-            _ = try await client.invoke(instance: instance, function: f, params: [1, 0x78], deadline: deadline(5))
+            _ = try await client.invoke(instance: instance, function: f, params: [1, 0x78], deadline: deadline(30))
             Issue.record("a cut result decoded")
         } catch let error as CallError {
             guard case .protocolError(let m) = error else { Issue.record("expected protocol error, got \(error)"); return }

@@ -30,7 +30,7 @@ import WIT
         let peer = try ScriptedPeer(.answerAfterEOF(recording.response))
         defer { peer.stop() }
         let client = WRPCClient(transport: try Transports.client(for: peer.url))
-        let result = try await client.invoke(instance: instance, function: f, params: try Self.params(f, call.params), deadline: deadline(10))
+        let result = try await client.invoke(instance: instance, function: f, params: try Self.params(f, call.params), deadline: deadline(30))
         #expect(hex(peer.received.withLock { $0 }) == hex(recording.request))
         #expect(String(decoding: try #require(result), as: UTF8.self) == call.result)
     }
@@ -64,7 +64,7 @@ import WIT
             let call = try #require(Self.calls.first { $0.name == name })
             (instance, f) = try function(call.wit, call.iface, call.function)
         }
-        let json = try await client.invoke(instance: instance, function: f, params: [], deadline: deadline(10))
+        let json = try await client.invoke(instance: instance, function: f, params: [], deadline: deadline(30))
         return String(decoding: try #require(json), as: UTF8.self)
     }
 
@@ -76,7 +76,7 @@ import WIT
         let peer = try ScriptedPeer(.answerAfterEOF(recording.response))
         defer { peer.stop() }
         let client = WRPCClient(transport: try Transports.client(for: peer.url))
-        let result = try await client.call(instance: instance, name: f.wireName, params: [0, 0], deadline: deadline(10)) { inv in
+        let result = try await client.call(instance: instance, name: f.wireName, params: [0, 0], deadline: deadline(30)) { inv in
             for byte in Array("foo bar baz".utf8) { try await inv.sendStreamChunk(path: [0, 1], bytes: [byte]) }
             try await inv.endStream(path: [0, 1])
             for n in 1...10 { try await inv.send(path: [0, 0], data: [1, UInt8(n)]) }
@@ -182,7 +182,7 @@ import WIT
         }, request: recording.request)
         let (_, f) = try function(streamsWIT, "handler", "echo")
         let client = WRPCClient(transport: ScriptedTransport(stream: ScriptedStream([response])))
-        let json = try await client.invoke(instance: "x", function: f, params: [], deadline: deadline(10))
+        let json = try await client.invoke(instance: "x", function: f, params: [], deadline: deadline(30))
         #expect(String(decoding: try #require(json), as: UTF8.self) == "[[1,2,3,4,5,6,7,8,9,10],\"Zm9vIGJhciBiYXo=\"]")
     }
 
