@@ -63,7 +63,7 @@ public enum DemoBackend {
             }
             try await call.respond(.object([("bytes", .number(count)), ("sha256", .string(SHA256.hex(hash.finalize())))]))
         case "download":
-            let n = call.params.first?.uint64Value ?? 0
+            let n = min(call.params.first?.uint64Value ?? 0, 64 << 20)
             try await channel.send(path: [], data: [0])
             var sent: UInt64 = 0
             var chunk = [UInt8](repeating: 0, count: 64 << 10)
@@ -81,7 +81,7 @@ public enum DemoBackend {
             }
             try await channel.endStream(path: [0])
         case "count":
-            let n = call.params.first?.uint64Value ?? 0
+            let n = min(call.params.first?.uint64Value ?? 0, 1_000_000)
             try await channel.send(path: [], data: [0])
             var i: UInt64 = 1
             while i <= n {

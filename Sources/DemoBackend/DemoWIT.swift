@@ -104,11 +104,11 @@ public enum DemoWIT {
           record digest { bytes: u64, sha256: string }
           /// Reads the whole stream; returns its length and SHA-256.
           upload: func(data: stream<u8>) -> digest;
-          /// Streams `n` bytes: byte i is i mod 251.
+          /// Streams `n` bytes (at most 64 MiB): byte i is i mod 251.
           download: func(n: u64) -> stream<u8>;
           /// Streams back what it receives, as it receives it.
           echo: func(data: stream<u8>) -> stream<u8>;
-          /// Streams the numbers 1 to `n`.
+          /// Streams the numbers 1 to `n` (at most a million).
           count: func(n: u64) -> stream<u64>;
         }
 

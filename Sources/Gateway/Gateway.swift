@@ -10,6 +10,8 @@ public final class Gateway: Sendable {
     public let table: FunctionTable
     public let metrics = GatewayMetrics()
     let clients: [String: WRPCClient]
+    /// `/openapi.json`, made once.
+    public let openAPI: [UInt8]
     let logger: Logger
     let server: HTTPServer
 
@@ -30,6 +32,8 @@ public final class Gateway: Sendable {
             throw GatewaySetupError("--route names `\(instance)`, which is not a callable instance; known: \(table.instances.joined(separator: ", "))")
         }
         self.clients = clients
+        openAPI = OpenAPIDocument.generate(table: table, title: "wrpc-gateway: \(resolve.main.name)",
+                                           urlStreams: !config.urlFetch.allowedPrefixes.isEmpty)
         let box = HandlerBox()
         server = HTTPServer(limits: config.http, bodyPolicy: { box.gateway!.streamsBody(method: $0, path: $1, headers: $2) },
                             handler: { await box.gateway!.handle($0) }, rejecter: { box.gateway!.reject($0, $1) })
@@ -112,7 +116,7 @@ public final class Gateway: Sendable {
         }
         let route: String
         switch path {
-        case "/healthz", "/readyz", "/metrics", "/functions": route = String(path.dropFirst())
+        case "/healthz", "/readyz", "/metrics", "/functions", "/openapi.json": route = String(path.dropFirst())
         default:
             return ("unknown", .failure(.notFound("no route \(path); try POST /invoke/{instance}/{function} or GET /functions")))
         }
@@ -120,6 +124,7 @@ public final class Gateway: Sendable {
         switch route {
         case "healthz": return (route, .success(Self.json(200, .object([("status", .string("ok"))]))))
         case "readyz": return (route, .success(await readiness()))
+        case "openapi.json": return (route, .success(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: openAPI)))
         case "metrics":
             return (route, .success(HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
                                                  body: metrics.exposition())))

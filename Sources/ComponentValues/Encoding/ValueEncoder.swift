@@ -58,14 +58,14 @@ public struct URLStream: Sendable, Equatable {
 }
 
 extension WITType {
-    var isOption: Bool {
+    public var isOption: Bool {
         if case .option = self { return true }
         return false
     }
 
     /// Whether this type's JSON form can be `null`: an untagged option can,
     /// and a future is its value's form.
-    var jsonCanBeNull: Bool {
+    public var jsonCanBeNull: Bool {
         switch self {
         case .option(let inner): return !inner.jsonCanBeNull
         case .future(let inner?): return inner.jsonCanBeNull
@@ -584,6 +584,9 @@ struct Transcoder {
                 guard let index = f.flags.firstIndex(of: name) else {
                     reader.pos = at
                     throw mismatch("one of the flags \(f.flags.map { "\"\($0)\"" }.joined(separator: ", "))").inside(i)
+                }
+                guard bits[index / 8] & (1 << UInt8(index % 8)) == 0 else {
+                    throw invalid("flag \"\(name)\" is listed twice").inside(i)
                 }
                 bits[index / 8] |= 1 << UInt8(index % 8)
                 i += 1

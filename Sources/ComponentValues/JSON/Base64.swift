@@ -91,13 +91,14 @@ enum Base64 {
                 }
                 if bad & 0x8000_0000 != 0 { return false }
                 switch length - (w - start) {
+                // Bits past the last byte are ignored, as most decoders do.
                 case 1:
                     let a = t[Int(input[i])], b = t[Int(input[i + 1])]
-                    if (a | b) & 0xC0 != 0 || b & 0x0F != 0 { return false }
+                    if (a | b) & 0xC0 != 0 { return false }
                     o[w] = a << 2 | b >> 4
                 case 2:
                     let a = t[Int(input[i])], b = t[Int(input[i + 1])], c = t[Int(input[i + 2])]
-                    if (a | b | c) & 0xC0 != 0 || c & 0x03 != 0 { return false }
+                    if (a | b | c) & 0xC0 != 0 { return false }
                     o[w] = a << 2 | b >> 4
                     o[w + 1] = (b & 0x0F) << 4 | c >> 2
                 default:

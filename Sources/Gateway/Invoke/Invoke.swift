@@ -50,6 +50,11 @@ extension Gateway {
         var params: [UInt8] = []
         var feeds: [Feed] = []
         if Self.isJSON(media) {
+            // `args` matters only with a raw body, but when given it must still be valid.
+            if request.queryValue("args") != nil, let raw = f.rawBodyParameter,
+               case .failure(let e) = rawBodyParameters(f, raw: raw, request: request) {
+                return .failure(e)
+            }
             var urlStreams: [URLStream]? = config.urlFetch.allowedPrefixes.isEmpty ? nil : []
             do {
                 try ValueEncoder.encodeParameters(json: request.body, params: f.params, into: &params, urlStreams: &urlStreams)

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import WIT
+
+struct OpenAPICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "openapi",
+        abstract: "Print the OpenAPI 3.1 document the gateway serves at /openapi.json for this WIT."
+    )
+
+    @Option(help: "A .wit file or a WIT package directory.")
+    var wit: String
+
+    @Option(help: "Document the interfaces this world imports and exports. [default: every interface of the main package]")
+    var world: String?
+
+    @Option(name: .customLong("feature"), help: "Enable @unstable items of this feature; repeatable.")
+    var features: [String] = []
+
+    @Flag(name: .customLong("url-streams"), help: "Document {\"url\": …} as an alternative for stream<u8> parameters (as with --allow-url-prefix).")
+    var urlStreams = false
+
+    func run() throws {
+        let resolve: Resolve
+        do {
+            resolve = try Resolve.load(path: wit, options: LoadOptions(features: Set(features)))
+        } catch {
+            throw CLIError("\(error)")
+        }
+        let table = try FunctionTable(resolve: resolve, world: world)
+        FileHandle.standardOutput.write(Data(OpenAPIDocument.generate(table: table, title: "wrpc-gateway: \(resolve.main.name)", urlStreams: urlStreams)))
+    }
+}
