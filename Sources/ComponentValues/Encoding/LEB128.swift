@@ -2,7 +2,7 @@
 // u32, u64 and lengths, signed for s16, s32, s64.
 
 @inline(__always)
-func writeUnsignedLEB(_ value: UInt64, into out: inout [UInt8]) {
+public func writeUnsignedLEB(_ value: UInt64, into out: inout [UInt8]) {
     var v = value
     while v >= 0x80 {
         out.append(UInt8(truncatingIfNeeded: v) | 0x80)

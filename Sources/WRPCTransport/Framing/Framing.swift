@@ -22,12 +22,7 @@ public enum Framing {
     }
 
     public static func appendLEB(_ value: UInt64, to out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
+        writeUnsignedLEB(value, into: &out)
     }
 
     /// Appends one frame.
