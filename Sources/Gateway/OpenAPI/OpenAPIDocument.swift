@@ -98,8 +98,9 @@ public struct OpenAPIDocument {
         // required for one content type only. (The gateway takes raw bodies
         // for the other functions too.)
         if let raw = f.rawBodyParameter, f.params.indices.allSatisfy({ $0 == raw || f.params[$0].type.isOption }) {
+            // Any bytes: no JSON type, which a raw body does not have.
             content.append(("application/octet-stream", .object([("schema", .object([
-                ("type", .string("string")), ("contentMediaType", .string("application/octet-stream")),
+                ("contentMediaType", .string("application/octet-stream")),
             ]))])))
             var others: [(String, JSONValue)] = []
             var othersRequired: [JSONValue] = []
@@ -311,7 +312,8 @@ public struct OpenAPIDocument {
         case .u64, .s64:
             let exact = p == .u64 ? integer(UInt64.self) : integer(Int64.self)
             return .object([("oneOf", .array([exact, .object([
-                ("type", .string("string")), ("pattern", .string(p == .u64 ? "^[0-9]{1,20}$" : "^-?[0-9]{1,19}$")),
+                // Strings short enough that every match fits; larger values fit the integer form.
+                ("type", .string("string")), ("pattern", .string(p == .u64 ? "^[0-9]{1,19}$" : "^-?[0-9]{1,18}$")),
             ])]))])
         case .f32, .f64:
             var number: [(String, JSONValue)] = [("type", .string("number"))]
