@@ -42,6 +42,7 @@ post() { # post NAME STATUS BODY_SUBSTRING PATH JSON [extra curl args...]
 check "GET /healthz" 200 '"status":"ok"' "$BASE_URL/healthz"
 check "GET /readyz" 200 '"status":"ready"' "$BASE_URL/readyz"
 check "GET /functions" 200 '"alias":"bucket.get"' "$BASE_URL/functions"
+check "GET /openapi.json" 200 '"openapi":"3.1.0"' "$BASE_URL/openapi.json"
 post "hello" 200 '"Hello, smoke!"' "/invoke/$GREETER/hello" '{"name":"smoke"}'
 post "hello, parameters as an array" 200 '"Hello, array!"' "/invoke/$GREETER/hello" '["array"]'
 post "record" 200 '{"x":1,"y":-2}' "/invoke/$TYPES/echo-record" '{"p":{"x":1,"y":-2}}'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, only if missing.
 set -euo pipefail
-packages=(pkg-config libmicrohttpd-dev libcurl4-openssl-dev curl)
+packages=(pkg-config libmicrohttpd-dev libcurl4-openssl-dev curl python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

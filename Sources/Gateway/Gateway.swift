@@ -47,6 +47,9 @@ public final class Gateway: Sendable {
 
     public var port: Int { server.port }
 
+    /// HTTP requests being handled now.
+    public var requestsInFlight: Int { server.requestsInFlight }
+
     /// Stops accepting and gives in-flight requests `config.shutdownGrace`.
     public func shutdown() async {
         await server.shutdown(grace: config.shutdownGrace)

@@ -259,7 +259,10 @@ import WRPCTransport
         let stack = try Stack()
         let port = stack.port
         async let slow = post(port, blobs, "count", "{\"n\":20000}")
-        try await Task.sleep(for: .milliseconds(50))
+        // Shut down once the request is in flight (however loaded the machine is).
+        for _ in 0..<1000 where stack.gateway.requestsInFlight == 0 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         await stack.gateway.shutdown()
         let reply = try await slow
         #expect(reply.status == 200)
