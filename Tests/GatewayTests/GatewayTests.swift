@@ -241,13 +241,13 @@ import WRPCTransport
         let body = "{\"name\":\"gone\"}"
         try await stream.write(Array("POST /invoke/\(greeter)/hello HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
         // Wait until the gateway has dialled the backend, then hang up.
-        for _ in 0..<200 where silent.counters.accepted.load(ordering: .relaxed) == 0 {
+        for _ in 0..<2000 where silent.counters.accepted.load(ordering: .relaxed) == 0 {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(silent.counters.accepted.load(ordering: .relaxed) == 1)
         stream.close()
         // The backend connection is closed long before the 30 s call deadline.
-        for _ in 0..<300 where silent.counters.closedByCaller.load(ordering: .relaxed) == 0 {
+        for _ in 0..<2000 where silent.counters.closedByCaller.load(ordering: .relaxed) == 0 {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(silent.counters.closedByCaller.load(ordering: .relaxed) == 1)

@@ -57,7 +57,7 @@ import WRPCTransport
         let part = [UInt8](repeating: 1, count: 100_000)
         try await stream.write(Array(String(part.count, radix: 16).utf8) + [13, 10] + part + [13, 10])
         // Nothing more is sent until the backend reports the first bytes.
-        let arrived = try await withDeadline(.now + .seconds(10), what: "the backend's first chunk") {
+        let arrived = try await withDeadline(.now + .seconds(60), what: "the backend's first chunk") {
             var it = firstChunk.stream.makeAsyncIterator()
             return await it.next() ?? 0
         }
