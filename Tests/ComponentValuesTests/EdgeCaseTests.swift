@@ -155,8 +155,10 @@ import Testing
         #expect(try encodeParams("[1,\"x\"]") == "01" + "0178")
         #expect(throws: ValueError.self) { try encodeParams("") }
         var none: [UInt8] = []
-        try ValueEncoder.encodeParameters(json: Array("  ".utf8), params: [], into: &none)
+        try ValueEncoder.encodeParameters(json: [], params: [], into: &none)
         #expect(none.isEmpty)
+        // Whitespace alone is not JSON.
+        #expect(throws: ValueError.self) { try ValueEncoder.encodeParameters(json: Array("\t".utf8), params: [], into: &none) }
         var d = ValueDecoder(types: params.map(\.type), shape: .object(params.map(\.name)))
         #expect(try d.feed(bytes(hex: "010178")))
         #expect(String(decoding: d.json, as: UTF8.self) == "{\"a\":1,\"b\":\"x\"}")

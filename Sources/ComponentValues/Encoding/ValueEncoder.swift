@@ -17,8 +17,8 @@ public enum ValueEncoder {
     }
 
     /// Encodes a function's parameters, given as a JSON object keyed by
-    /// parameter name or as an array in order, as their concatenation. Empty
-    /// text stands for no parameters.
+    /// parameter name or as an array in order, as their concatenation. An
+    /// empty body stands for no parameters.
     public static func encodeParameters(json: [UInt8], params: [Function.Param], into out: inout [UInt8]) throws(ValueError) {
         var none: [URLStream]? = nil
         try encodeParameters(json: json, params: params, into: &out, urlStreams: &none)
@@ -32,8 +32,8 @@ public enum ValueEncoder {
             var t = Transcoder(JSONReader(buffer))
             t.urlStreams = urlStreams
             defer { urlStreams = t.urlStreams }
-            t.reader.skipWhitespace()
-            if t.reader.pos == buffer.count {
+            // Only a truly empty body means "no parameters"; whitespace is not JSON.
+            if buffer.isEmpty {
                 if let first = params.first(where: { !$0.type.isOption }) {
                     throw ValueError(.invalidValue, "missing parameter `\(first.name)`: the body is empty")
                 }
