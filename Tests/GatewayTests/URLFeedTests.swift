@@ -75,7 +75,7 @@ final class Origin: Sendable {
     @Test func urlFedParameterArrivesExactly() async throws {
         let origin = try Self.origin()
         defer { origin.stop() }
-        let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/"] }
+        let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/"]; $0.defaultTimeout = .seconds(600) }
         let expected = "{\"bytes\":\(Self.data.count),\"sha256\":\"\(Self.sha(Self.data))\"}"
         #expect(try await Self.upload(stack, url: origin.base + "/blob").text == expected)
         #expect(try await Self.upload(stack, url: origin.base + "/streamed").text == expected)
@@ -154,7 +154,7 @@ final class Origin: Sendable {
         let listener = try SocketListener.tcp(host: "127.0.0.1", port: 0)
         let serving = Task { await server.serve(listener) }
         defer { serving.cancel(); listener.close() }
-        let stack = try Stack(configure: { $0.urlFetch.allowedPrefixes = [origin.base + "/"] }, target: listener.address)
+        let stack = try Stack(configure: { $0.urlFetch.allowedPrefixes = [origin.base + "/"]; $0.defaultTimeout = .seconds(600) }, target: listener.address)
         // Watch the transfer from the side: the gateway keeps it internal, so
         // open one the same way and drain it slowly.
         let probe = try #require(try? await stack.gateway.openURL(origin.base + "/big").get())
