@@ -221,6 +221,23 @@ import Testing
         #expect(importedInterfaces == ["t:w/types"])
     }
 
+    /// `import key: iface;` — a named interface under a plain name ("implements").
+    @Test func namedInterfaceUnderAKey() throws {
+        let resolve = try load("""
+            package t:keyed;
+            interface store { get: func(key: string) -> option<string>; }
+            world w { import primary: store; export backup: t:keyed/store; }
+            """)
+        #expect(Signatures.lines(resolve) == [
+            "t:keyed/store#get: (key: string) -> option<string>",
+            "t:keyed/w[export backup]#get: (key: string) -> option<string>",
+            "t:keyed/w[import primary]#get: (key: string) -> option<string>",
+        ])
+        let w = try #require(resolve.main.world(named: "w"))
+        guard case .keyedInterface(let key, let iface)? = w.imports.first else { Issue.record("not keyed"); return }
+        #expect(key == "primary" && iface.qualifiedName == "t:keyed/store")
+    }
+
     @Test func multiFilePackagesAndNestedPackages() throws {
         let resolve = try Resolve.load(main: [
             SourceText(path: "a.wit", text: "package t:multi@1.0.0; interface a { use b.{t}; f: func(x: t); }"),

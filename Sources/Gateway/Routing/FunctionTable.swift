@@ -27,7 +27,7 @@ public struct FunctionTable: Sendable {
                 switch item {
                 case .interface(let i) where seen.insert(i.qualifiedName).inserted:
                     interfaces.append((i.qualifiedName, i))
-                case .inlineInterface(let key, let i) where seen.insert(key).inserted:
+                case .keyedInterface(let key, let i) where seen.insert(key).inserted:
                     interfaces.append((key, i))
                 default:
                     continue

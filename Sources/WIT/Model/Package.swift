@@ -74,8 +74,9 @@ public final class Interface: Sendable {
 public enum WorldItem: Sendable {
     /// A named interface (`import wasi:io/streams@0.2.0;`).
     case interface(Interface)
-    /// An inline interface under a plain name (`import key: interface { … }`).
-    case inlineInterface(key: String, Interface)
+    /// An interface under a plain name: inline (`import key: interface { … }`)
+    /// or a named one (`import key: store;`).
+    case keyedInterface(key: String, Interface)
     case function(Function)
 }
 

@@ -466,10 +466,13 @@ struct Resolver {
         case .interface(let name, let body):
             let qualified = "\(items.world)[\(items.direction) \(name.name)]"
             let iface = try interfaceBody(body, name: nil, qualifiedName: qualified, docs: docs, unit: unit, part: part)
-            try items.add(.inlineInterface(key: name.name, iface.interface), key: name.name, at: name.offset)
+            try items.add(.keyedInterface(key: name.name, iface.interface), key: name.name, at: name.offset)
         case .path(let path):
             let iface = try resolveInterfacePath(path, from: unit, part: part).interface
             try items.add(.interface(iface), key: iface.qualifiedName, at: path.offset)
+        case .keyedPath(let name, let path):
+            let iface = try resolveInterfacePath(path, from: unit, part: part).interface
+            try items.add(.keyedInterface(key: name.name, iface), key: name.name, at: name.offset)
         }
     }
 }
@@ -487,7 +490,7 @@ extension WorldItem {
     var key: String {
         switch self {
         case .interface(let i): return i.qualifiedName
-        case .inlineInterface(let key, _): return key
+        case .keyedInterface(let key, _): return key
         case .function(let f): return f.name
         }
     }
@@ -495,7 +498,7 @@ extension WorldItem {
     func renamed(_ map: [String: String]) -> WorldItem {
         switch self {
         case .interface: return self
-        case .inlineInterface(let key, let i): return .inlineInterface(key: map[key] ?? key, i)
+        case .keyedInterface(let key, let i): return .keyedInterface(key: map[key] ?? key, i)
         case .function(let f):
             guard let to = map[f.name] else { return self }
             return .function(Function(name: to, kind: f.kind, params: f.params, result: f.result,
@@ -530,7 +533,7 @@ private struct WorldItems {
     mutating func add(_ item: WorldItem, key: String, at offset: Int) throws(WITError) {
         if let existing = keys[key] {
             if case .interface(let a) = items[existing], case .interface(let b) = item, a === b { return }
-            if case .inlineInterface(_, let a) = items[existing], case .inlineInterface(_, let b) = item, a === b { return }
+            if case .keyedInterface(_, let a) = items[existing], case .keyedInterface(_, let b) = item, a === b { return }
             throw WITError(.duplicateName, "`\(key)` is \(direction)ed more than once in world `\(world)`",
                            at: source.location(offset))
         }

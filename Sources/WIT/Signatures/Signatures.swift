@@ -15,7 +15,7 @@ public enum Signatures {
                             continue
                         case .function(let f):
                             out.append("\(world.qualifiedName)[\(direction)]#\(f.name): \(signature(f))")
-                        case .inlineInterface(let key, let iface):
+                        case .keyedInterface(let key, let iface):
                             for f in iface.functions {
                                 out.append("\(world.qualifiedName)[\(direction) \(key)]#\(f.name): \(signature(f))")
                             }

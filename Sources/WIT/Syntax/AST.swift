@@ -124,6 +124,8 @@ enum ExternSyntax: Sendable {
     case function(name: Ident, FuncSyntax)
     case interface(name: Ident, items: [InterfaceItemSyntax])
     case path(UsePath)
+    /// `key: iface` — a named interface under a plain name.
+    case keyedPath(name: Ident, UsePath)
 }
 
 enum WorldItemSyntax: Sendable {

@@ -534,7 +534,8 @@ struct Parser {
     }
 
     private mutating func externItem() throws(WITError) -> ExternSyntax {
-        // `name: func…` / `name: interface {…}` versus a path `name;` or `ns:pkg/name`.
+        // `name: func…`, `name: interface {…}` and `name: iface;` versus a
+        // path `name;` or `ns:pkg/name` (whose `:` is followed by `pkg/`).
         if isIdentifier(current.kind), peekKind() == .punct(.colon) {
             let after = peekKind(2)
             if after == .keyword(.func) || after == .keyword(.async) || after == .keyword(.interface) {
@@ -546,6 +547,13 @@ struct Parser {
                 let function = try funcType()
                 try expect(.semicolon)
                 return .function(name: name, function)
+            }
+            if isIdentifier(after), peekKind(3) != .punct(.slash) {
+                let name = try identifier()
+                try expect(.colon)
+                let path = try usePath()
+                try expect(.semicolon)
+                return .keyedPath(name: name, path)
             }
         }
         let path = try usePath()
