@@ -35,7 +35,7 @@ func lebLength(_ value: UInt64) -> Int {
     return n
 }
 
-enum LEBRead<T> {
+public enum LEBRead<T> {
     case value(T, length: Int)
     case needMore
     case invalid(String)
@@ -43,7 +43,7 @@ enum LEBRead<T> {
 
 /// Reads an unsigned LEB128 of at most `bits` bits starting at `start`.
 @inline(__always)
-func readUnsignedLEB(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int, bits: Int) -> LEBRead<UInt64> {
+public func readUnsignedLEB(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int, bits: Int) -> LEBRead<UInt64> {
     var result: UInt64 = 0
     var shift = 0
     var i = start

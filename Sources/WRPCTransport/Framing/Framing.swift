@@ -98,17 +98,13 @@ struct FrameReader {
     private func header(at start: Int) throws(ProtocolError) -> ([UInt32], Int, Int)? {
         var pos = start
         func leb() throws(ProtocolError) -> UInt64? {
-            var result: UInt64 = 0
-            var shift: UInt64 = 0
-            while pos < buffer.count {
-                let b = buffer[pos]
-                pos += 1
-                if shift == 28 && b > 0x0F { throw .malformed("frame field does not fit in 32 bits") }
-                result |= UInt64(b & 0x7F) << shift
-                if b & 0x80 == 0 { return result }
-                shift += 7
+            switch buffer.withUnsafeBufferPointer({ readUnsignedLEB($0, at: pos, bits: 32) }) {
+            case .needMore: return nil
+            case .invalid: throw .malformed("frame field does not fit in 32 bits")
+            case .value(let v, let n):
+                pos += n
+                return v
             }
-            return nil
         }
         guard let count = try leb() else { return nil }
         guard count <= Self.maxPathLength else { throw .malformed("frame path of \(count) elements") }
@@ -134,16 +130,13 @@ struct HeaderReader {
         guard first == Framing.version else { throw .malformed("unsupported wRPC version byte 0x\(String(first, radix: 16))") }
         var pos = 1
         func string() throws(ProtocolError) -> String?? {
-            var length: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                guard pos < buffer.count else { return .some(nil) }
-                let b = buffer[pos]
-                pos += 1
-                length |= UInt64(b & 0x7F) << shift
-                if b & 0x80 == 0 { break }
-                shift += 7
-                if shift > 28 { throw .malformed("header string length too long") }
+            let length: UInt64
+            switch buffer.withUnsafeBufferPointer({ readUnsignedLEB($0, at: pos, bits: 32) }) {
+            case .needMore: return .some(nil)
+            case .invalid: throw .malformed("header string length too long")
+            case .value(let v, let n):
+                length = v
+                pos += n
             }
             guard length <= UInt64(Self.maxNameLength) else { throw .malformed("header string of \(length) bytes") }
             guard buffer.count - pos >= Int(length) else { return .some(nil) }
