@@ -59,23 +59,14 @@ public final class Gateway: Sendable {
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
         let started = ContinuousClock.now
-        let requestID = Self.requestID(request.header("x-request-id"))
         let (route, result) = await dispatch(request)
-        var response: HTTPResponse
         switch result {
-        case .success(let r): response = r
+        case .success(let response):
+            return finish(request, route: route, response: response, started: started)
         case .failure(let e):
-            response = HTTPResponse(status: e.status, headers: [("Content-Type", "application/json")] + e.headers, body: e.body)
             if let kind = e.upstreamKind { metrics.upstreamError(kind) }
+            return finish(request, route: route, response: e.response, started: started)
         }
-        response.headers.append(("X-Request-Id", requestID))
-        let elapsed = ContinuousClock.now - started
-        metrics.request(route: route, status: response.status, duration: elapsed)
-        logger.info("request", metadata: [
-            "method": .string(request.method), "path": .string(request.path), "status": .stringConvertible(response.status),
-            "duration_ms": .string(String(format: "%.3f", Double(elapsed.nanoseconds) / 1e6)), "request_id": .string(requestID),
-        ])
-        return response
     }
 
     func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse {
@@ -86,11 +77,21 @@ public final class Gateway: Sendable {
         case .tooManyHeaders(let limit):
             e = GatewayError(431, "resource_exhausted", "more than \(limit) request headers", details: [("limit", .number(limit))])
         }
-        let id = Self.requestID(request.header("x-request-id"))
-        metrics.request(route: "rejected", status: e.status, duration: .zero)
-        logger.info("request", metadata: ["method": .string(request.method), "path": .string(request.path),
-                                          "status": .stringConvertible(e.status), "request_id": .string(id)])
-        return HTTPResponse(status: e.status, headers: [("Content-Type", "application/json"), ("X-Request-Id", id)] + e.headers, body: e.body)
+        return finish(request, route: "rejected", response: e.response, started: .now)
+    }
+
+    /// Every answer's last step: the request id, the metrics, the log line.
+    private func finish(_ request: HTTPRequest, route: String, response: HTTPResponse, started: ContinuousClock.Instant) -> HTTPResponse {
+        let requestID = Self.requestID(request.header("x-request-id"))
+        var response = response
+        response.headers.append(("X-Request-Id", requestID))
+        let elapsed = ContinuousClock.now - started
+        metrics.request(route: route, status: response.status, duration: elapsed)
+        logger.info("request", metadata: [
+            "method": .string(request.method), "path": .string(request.path), "status": .stringConvertible(response.status),
+            "duration_ms": .string(String(format: "%.3f", Double(elapsed.nanoseconds) / 1e6)), "request_id": .string(requestID),
+        ])
+        return response
     }
 
     /// A client's id when it is sane, else a new one.
@@ -164,8 +165,7 @@ public final class Gateway: Sendable {
             return out.sorted { $0.0 < $1.0 }
         }
         if failures.isEmpty { return Self.json(200, .object([("status", .string("ready"))])) }
-        let e = GatewayError(503, "unavailable", "a backend does not accept connections", details: [("targets", .object(failures))])
-        return HTTPResponse(status: 503, headers: [("Content-Type", "application/json")], body: e.body)
+        return GatewayError(503, "unavailable", "a backend does not accept connections", details: [("targets", .object(failures))]).response
     }
 
 }

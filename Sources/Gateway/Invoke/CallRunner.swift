@@ -128,10 +128,7 @@ extension Relay {
     /// A failure: an error response if the status is not out yet, else the
     /// format's error marker or a cut-off body.
     func fail(_ error: GatewayError, format: StreamFormat?) {
-        if respondIfFirst(HTTPResponse(status: error.status, headers: [("Content-Type", "application/json")] + error.headers, body: error.body),
-                          error: error) {
-            return
-        }
+        if settle(.failure(error)) { return }
         if let format, let marker = format.failure(error) {
             enqueueFinal(marker)
             finish(clean: true)

@@ -20,6 +20,11 @@ public struct GatewayError: Error, Sendable {
         JSONValue.object([("code", .string(code)), ("message", .string(message)), ("details", .object(details))]).bytes + [0x0A]
     }
 
+    /// The error as the client gets it.
+    public var response: HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
+    }
+
     static func invalidArgument(_ message: String, pointer: String? = nil) -> GatewayError {
         GatewayError(400, "invalid_argument", message, details: pointer.map { [("path", .string($0))] } ?? [])
     }

@@ -107,13 +107,11 @@ extension Gateway {
                             deadline: .now + timeout, target: target, format: format)
         let task = Task { await self.run(call, relay) }
         relay.onAbandon { task.cancel() }
-        let response = await withTaskCancellationHandler {
+        return await withTaskCancellationHandler {
             await relay.response()
         } onCancel: {
             task.cancel()
         }
-        if response.status >= 400, let e = relay.error { return .failure(e) }
-        return .success(response)
     }
 
     /// Starts fetching `url`, following redirects (each re-checked against

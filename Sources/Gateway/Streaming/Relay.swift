@@ -6,8 +6,9 @@ import Foundation
 final class Relay: @unchecked Sendable {
     // @unchecked: all mutable state is guarded by `lock`.
     private let lock = NSLock()
-    private var head: HTTPResponse?
-    private var headWaiter: CheckedContinuation<HTTPResponse, Never>?
+    /// The response, or the error answered instead, once known.
+    private var head: Result<HTTPResponse, GatewayError>?
+    private var headWaiter: CheckedContinuation<Result<HTTPResponse, GatewayError>, Never>?
     private var chunks: [[UInt8]] = []
     private var bytes = 0
     private var ended = false
@@ -16,8 +17,6 @@ final class Relay: @unchecked Sendable {
     private var chunkWaiter: CheckedContinuation<[UInt8]?, Never>?
     private var spaceWaiter: CheckedContinuation<Void, any Error>?
     private var abandonAction: (@Sendable () -> Void)?
-    /// The error behind an error response, for the gateway's metrics.
-    private(set) var error: GatewayError?
     static let highWater = 1 << 20
 
     /// What to do when the client goes away (cancel the call).
@@ -29,15 +28,6 @@ final class Relay: @unchecked Sendable {
         if already { action() }
     }
 
-    /// Responds unless a response went out already; true if this one did.
-    func respondIfFirst(_ response: HTTPResponse, error: GatewayError) -> Bool {
-        lock.lock()
-        guard head == nil else { lock.unlock(); return false }
-        self.error = error
-        lock.unlock()
-        respond(response)
-        return true
-    }
 
     /// Appends a last chunk without waiting for space (an error marker).
     func enqueueFinal(_ chunk: [UInt8]) {
@@ -54,16 +44,22 @@ final class Relay: @unchecked Sendable {
     }
 
     func respond(_ response: HTTPResponse) {
+        _ = settle(.success(response))
+    }
+
+    /// Sets the head unless it is set already; true if this call set it.
+    func settle(_ outcome: Result<HTTPResponse, GatewayError>) -> Bool {
         lock.lock()
-        guard head == nil else { lock.unlock(); return }
-        head = response
+        guard head == nil else { lock.unlock(); return false }
+        head = outcome
         let w = headWaiter
         headWaiter = nil
         lock.unlock()
-        w?.resume(returning: response)
+        w?.resume(returning: outcome)
+        return true
     }
 
-    func response() async -> HTTPResponse {
+    func response() async -> Result<HTTPResponse, GatewayError> {
         await withCheckedContinuation { c in
             lock.lock()
             if let head {
