@@ -123,11 +123,4 @@ public final class Package: Sendable {
 public struct Resolve: Sendable {
     public let packages: [Package]
     public let main: Package
-
-    /// Every named interface of every package, by the name wRPC uses as instance.
-    public var interfacesByInstance: [String: Interface] {
-        var out: [String: Interface] = [:]
-        for p in packages { for i in p.interfaces { out[i.qualifiedName] = i } }
-        return out
-    }
 }

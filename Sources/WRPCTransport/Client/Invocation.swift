@@ -22,11 +22,6 @@ public final class Invocation: Sendable {
         try await stream.write(out)
     }
 
-    /// Writes bytes that are already framed.
-    public func sendRaw(_ bytes: [UInt8]) async throws {
-        try await stream.write(bytes)
-    }
-
     /// Sends `bytes` as one chunk of the pending `stream<u8>` on `path`.
     public func sendStreamChunk(path: [UInt32], bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
