@@ -196,6 +196,10 @@ import WRPCTransport
         let reply = try await post(stack.port, blobs, "download", "{\"n\":5000}", headers: [("Accept", "application/json")])
         #expect(reply.status == 502)
         #expect(reply.json?["code"]?.stringValue == "resource_exhausted")
+        // A stream of numbers collected into JSON is held to the same limit.
+        let numbers = try await post(stack.port, blobs, "count", "{\"n\":100000}", headers: [("Accept", "application/json")])
+        #expect(numbers.status == 502)
+        #expect(numbers.json?["code"]?.stringValue == "resource_exhausted")
         await stack.stop()
     }
 

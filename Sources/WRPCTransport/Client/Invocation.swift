@@ -143,17 +143,12 @@ public final class Invocation: Sendable {
                 }
                 return jsonBase64String(bytes)
             }
+            // Each element goes into the JSON as it arrives, so the size limit
+            // holds while reading, not only once the stream has ended.
             var out: [UInt8] = [UInt8(ascii: "[")]
-            var first = true
-            var elements: [([UInt8], [PendingValue])] = []
             try await readStream(path: p.path, element: element, limits: limits) { event in
-                if case .element(let json, let pending) = event {
-                    elements.append((json, pending))
-                }
-            }
-            for (json, pending) in elements {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
+                guard case .element(let json, let pending) = event else { return }
+                if out.count > 1 { out.append(UInt8(ascii: ",")) }
                 out += try await collect(json: json, pending: pending, limits: limits)
                 if out.count > limits.maxOutputBytes {
                     throw CallError.resultTooLarge("\(describe): stream on path \(p.path) exceeds \(limits.maxOutputBytes) bytes of JSON")
