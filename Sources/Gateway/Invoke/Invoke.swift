@@ -18,10 +18,9 @@ extension Gateway {
         return .failure(.notFound("no instance `\(instance)`; see GET /functions"))
     }
 
-    static func mediaType(_ request: HTTPRequest) -> String? {
-        request.header("content-type").map {
-            $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        }
+    /// `application/json` from `Application/JSON; charset=utf-8`; nil without the header.
+    static func mediaType(_ contentType: String?) -> String? {
+        contentType.map { $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
     }
 
     static func isJSON(_ media: String?) -> Bool {
@@ -33,7 +32,7 @@ extension Gateway {
     /// arrives: a raw body for a function whose one `stream<u8>` parameter it is.
     func streamsBody(method: String, path: String, headers: [(String, String)]) -> Bool {
         guard method == "POST", path.hasPrefix("/invoke/"), case .success(let c) = callable(for: path) else { return false }
-        let media = headers.first { $0.0 == "content-type" }.map { $0.1.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
+        let media = Self.mediaType(headers.first { $0.0 == "content-type" }?.1)
         guard !Self.isJSON(media), let i = c.function.rawBodyParameter else { return false }
         if case .stream = c.function.params[i].type { return true }
         return false
@@ -46,7 +45,7 @@ extension Gateway {
         case .failure(let e): return .failure(e)
         }
         let f = callable.function
-        let media = Self.mediaType(request)
+        let media = Self.mediaType(request.header("content-type"))
         var params: [UInt8] = []
         var feeds: [Feed] = []
         if Self.isJSON(media) {
