@@ -86,11 +86,10 @@ public enum DemoBackend {
             var i: UInt64 = 1
             while i <= n {
                 let batch = min(n - i + 1, 128)
+                // A chunk is `list<u64>`: its count, then the numbers, all LEB128.
                 var chunk: [UInt8] = []
-                try ValueEncoder.encode(json: Array(String(batch).utf8), as: .primitive(.u32), into: &chunk)
-                for v in i..<(i + batch) {
-                    try ValueEncoder.encode(json: Array(String(v).utf8), as: .primitive(.u64), into: &chunk)
-                }
+                writeUnsignedLEB(batch, into: &chunk)
+                for v in i..<(i + batch) { writeUnsignedLEB(v, into: &chunk) }
                 try await channel.send(path: [0], data: chunk)
                 i += batch
             }
