@@ -79,18 +79,11 @@ public struct OpenAPIDocument {
         members.append(("description", .string(f.docs.map { "\($0)\n\n\(wit)" } ?? wit)))
 
         // Request body: an object keyed by parameter name.
-        var properties: [(String, JSONValue)] = []
-        var required: [JSONValue] = []
-        for p in f.params {
-            properties.append((p.name, schema(p.type, request: true)))
-            if !p.type.isOption { required.append(.string(p.name)) }
-        }
-        var byName: [(String, JSONValue)] = [("type", .string("object")), ("properties", .object(properties))]
-        if !required.isEmpty { byName.append(("required", .array(required))) }
-        byName.append(("additionalProperties", .bool(false)))
+        let byName = Self.closedObject(f.params.map { ($0.name, schema($0.type, request: true), $0.type.isOption) })
         // Or every parameter, in order, as an array.
         let inOrder = tuple(f.params.map(\.type), request: true)
         let paramsSchema: JSONValue = .object([("oneOf", .array([.object(byName), inOrder]))])
+        let anyRequired = f.params.contains { !$0.type.isOption }
         var content: [(String, JSONValue)] = [("application/json", .object([("schema", paramsSchema)]))]
         var parameters: [JSONValue] = []
         // A raw body is documented where `args` can be left out, i.e. every
@@ -102,15 +95,8 @@ public struct OpenAPIDocument {
             content.append(("application/octet-stream", .object([("schema", .object([
                 ("contentMediaType", .string("application/octet-stream")),
             ]))])))
-            var others: [(String, JSONValue)] = []
-            var othersRequired: [JSONValue] = []
-            for (i, p) in f.params.enumerated() where i != raw {
-                others.append((p.name, schema(p.type, request: true)))
-                if !p.type.isOption { othersRequired.append(.string(p.name)) }
-            }
-            var argsSchema: [(String, JSONValue)] = [("type", .string("object")), ("properties", .object(others))]
-            if !othersRequired.isEmpty { argsSchema.append(("required", .array(othersRequired))) }
-            argsSchema.append(("additionalProperties", .bool(false)))
+            let others = f.params.enumerated().filter { $0.offset != raw }.map(\.element)
+            let argsSchema = Self.closedObject(others.map { ($0.name, schema($0.type, request: true), $0.type.isOption) })
             parameters.append(.object([
                 ("name", .string("args")), ("in", .string("query")), ("required", .bool(false)),
                 ("description", .string("With a raw body (`\(f.params[raw].name)`): the other parameters, as a JSON object.")),
@@ -118,7 +104,7 @@ public struct OpenAPIDocument {
             ]))
         }
         if !parameters.isEmpty { members.append(("parameters", .array(parameters))) }
-        members.append(("requestBody", .object([("required", .bool(!required.isEmpty)), ("content", .object(content))])))
+        members.append(("requestBody", .object([("required", .bool(anyRequired)), ("content", .object(content))])))
 
         // Responses.
         var responses: [(String, JSONValue)] = []
@@ -203,21 +189,14 @@ public struct OpenAPIDocument {
             return .object([("type", .string("array")), ("items", t.map { schema($0, request: request) } ?? .object([]))])
         case .record(let r):
             return named(ObjectIdentifier(r), r.origin, docs: r.docs) { doc in
-                var properties: [(String, JSONValue)] = []
-                var required: [JSONValue] = []
-                for field in r.fields {
+                Self.closedObject(r.fields.map { field in
                     var s = doc.schema(field.type, request: request)
                     if let d = field.docs, case .object(var m) = s, m.first?.0 != "$ref" {
                         m.append(("description", .string(d)))
                         s = .object(m)
                     }
-                    properties.append((field.name, s))
-                    if !field.type.isOption { required.append(.string(field.name)) }
-                }
-                var members: [(String, JSONValue)] = [("type", .string("object")), ("properties", .object(properties))]
-                if !required.isEmpty { members.append(("required", .array(required))) }
-                members.append(("additionalProperties", .bool(false)))
-                return members
+                    return (field.name, s, field.type.isOption)
+                })
             }
         case .variant(let v):
             return named(ObjectIdentifier(v), v.origin, docs: v.docs) { doc in
@@ -269,6 +248,15 @@ public struct OpenAPIDocument {
             if keep { out.append(ch) } else if out.last != "-" { out.append("-") }
         }
         while out.hasSuffix("-") { out.removeLast() }
+        return out
+    }
+
+    /// An object with exactly these members; those not optional are required.
+    static func closedObject(_ members: [(name: String, schema: JSONValue, optional: Bool)]) -> [(String, JSONValue)] {
+        var out: [(String, JSONValue)] = [("type", .string("object")), ("properties", .object(members.map { ($0.name, $0.schema) }))]
+        let required = members.filter { !$0.optional }.map { JSONValue.string($0.name) }
+        if !required.isEmpty { out.append(("required", .array(required))) }
+        out.append(("additionalProperties", .bool(false)))
         return out
     }
 
