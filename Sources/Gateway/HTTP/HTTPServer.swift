@@ -113,10 +113,13 @@ public final class HTTPServer: Sendable {
 
     /// Binds `host:port` (port 0 picks a free one) and starts serving.
     public func start(host: String, port: Int) throws {
-        let addresses = try resolve(host: host, port: port)
+        let name = host == "localhost" ? "127.0.0.1" : host
+        guard let address = try? SocketAddress.tcp(host: name, port: port, numericOnly: true).first else {
+            throw HTTPServerError.cannotStart("listen address `\(host)` must be an IPv4 or IPv6 address")
+        }
         let me = Unmanaged.passUnretained(self).toOpaque()
-        let started = addresses.withUnsafeBytes { raw -> OpaquePointer? in
-            wrpc_mhd_start(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), addresses.isIPv6 ? 1 : 0,
+        let started = address.withSockAddr { sockaddr, _ -> OpaquePointer? in
+            wrpc_mhd_start(sockaddr, address.family == AF_INET6 ? 1 : 0,
                            UInt32(max(1, limits.threads)), UInt32(limits.maxConnections),
                            UInt32(limits.idleTimeoutSeconds), limits.maxHeaderBytes,
                            Callbacks.access, me, Callbacks.completed, me)
@@ -356,42 +359,4 @@ private enum Callbacks {
         box.values.append((box.lowercase ? k.lowercased() : k, value.map { String(cString: $0) } ?? ""))
         return .YES
     }
-}
-
-/// A socket address for libmicrohttpd's MHD_OPTION_SOCK_ADDR.
-struct BindAddress {
-    var storage = sockaddr_storage()
-    var isIPv6 = false
-
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        Swift.withUnsafeBytes(of: storage, body)
-    }
-}
-
-func resolve(host: String, port: Int) throws -> BindAddress {
-    var out = BindAddress()
-    var v4 = in_addr()
-    var v6 = in6_addr()
-    let name = host == "localhost" ? "127.0.0.1" : host
-    if inet_pton(AF_INET, name, &v4) == 1 {
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = in_port_t(UInt16(port).bigEndian)
-        a.sin_addr = v4
-        Swift.withUnsafeBytes(of: a) { src in
-            Swift.withUnsafeMutableBytes(of: &out.storage) { $0.copyMemory(from: src) }
-        }
-    } else if inet_pton(AF_INET6, name, &v6) == 1 {
-        var a = sockaddr_in6()
-        a.sin6_family = sa_family_t(AF_INET6)
-        a.sin6_port = in_port_t(UInt16(port).bigEndian)
-        a.sin6_addr = v6
-        Swift.withUnsafeBytes(of: a) { src in
-            Swift.withUnsafeMutableBytes(of: &out.storage) { $0.copyMemory(from: src) }
-        }
-        out.isIPv6 = true
-    } else {
-        throw HTTPServerError.cannotStart("listen address `\(host)` must be an IPv4 or IPv6 address")
-    }
-    return out
 }

@@ -4,10 +4,10 @@ import Glibc
 import CSystemShims
 
 /// An IPv4, IPv6 or Unix-domain socket address.
-struct SocketAddress: Sendable, CustomStringConvertible {
+public struct SocketAddress: Sendable, CustomStringConvertible {
     private let storage: [UInt8]
-    let family: Int32
-    let description: String
+    public let family: Int32
+    public let description: String
 
     static func unix(_ path: String) throws -> SocketAddress {
         var addr = sockaddr_un()
@@ -25,11 +25,12 @@ struct SocketAddress: Sendable, CustomStringConvertible {
         return SocketAddress(storage: storage, family: AF_UNIX, description: "unix://\(path)")
     }
 
-    /// Resolves `host` (a name, an IPv4 address or an IPv6 address without brackets).
-    static func tcp(host: String, port: Int) throws -> [SocketAddress] {
+    /// Resolves `host` (a name, an IPv4 address or an IPv6 address without
+    /// brackets); with `numericOnly`, names are refused.
+    public static func tcp(host: String, port: Int, numericOnly: Bool = false) throws -> [SocketAddress] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV
+        hints.ai_flags = AI_NUMERICSERV | (numericOnly ? AI_NUMERICHOST : 0)
         var result: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &result)
         guard rc == 0, let first = result else {
@@ -47,7 +48,7 @@ struct SocketAddress: Sendable, CustomStringConvertible {
         return out
     }
 
-    func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    public func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         storage.withUnsafeBytes { raw in
             body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(storage.count))
         }
