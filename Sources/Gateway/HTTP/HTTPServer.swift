@@ -262,17 +262,19 @@ public final class HTTPServer: Sendable {
         let handler = self.handler
         context.task = Task {
             let work = Task { await handler(request) }
-            let watcher = Task {
-                if fd >= 0, (try? await PeerWatch.closed(fd: fd)) == true { work.cancel() }
+            let watcher: Task<Void, Never>? = fd < 0 ? nil : Task {
+                if (try? await PeerWatch.closed(fd: fd)) == true { work.cancel() }
             }
             let response = await withTaskCancellationHandler {
                 await work.value
             } onCancel: {
                 work.cancel()
             }
-            watcher.cancel()
-            if fd >= 0 { PeerWatch.release(fd: fd) }
-            _ = await watcher.value
+            if let watcher {
+                watcher.cancel()
+                PeerWatch.release(fd: fd)
+                _ = await watcher.value
+            }
             flow.setResponse(response)
             if let produce = response.stream {
                 let clean = await produce(ResponseWriter(flow: flow))
