@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
@@ -21,6 +23,11 @@ let package = Package(
         .target(name: "WIT", swiftSettings: strict),
         .target(name: "ComponentValues", dependencies: ["WIT"], swiftSettings: strict),
         .systemLibrary(name: "CSystemShims", path: "Sources/CSystemShims"),
+        .target(
+            name: "EventLoops",
+            dependencies: ["CSystemShims", .product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict
+        ),
         .systemLibrary(
             name: "CMicroHTTPD",
             path: "Sources/CMicroHTTPD",
@@ -35,18 +42,22 @@ let package = Package(
         ),
         .target(
             name: "WRPCTransport",
-            dependencies: ["ComponentValues", "WIT", "CSystemShims", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ComponentValues", "WIT", "CSystemShims", "EventLoops", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
             name: "DemoBackend",
-            dependencies: ["WRPCTransport", "ComponentValues", "WIT", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "WRPCTransport", "ComponentValues", "WIT",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "Gateway",
             dependencies: [
-                "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CCurl",
+                "EventLoops", "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -56,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "wrpc-gateway",
             dependencies: [
-                "Gateway", "DemoBackend", "WRPCTransport",
+                "Gateway", "DemoBackend", "WRPCTransport", "EventLoops",
                 .product(name: "Logging", package: "swift-log"),
                 "WIT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -72,6 +83,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "WITTests", dependencies: ["WIT"], swiftSettings: strict),
+        .testTarget(name: "EventLoopsTests", dependencies: ["EventLoops"], swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

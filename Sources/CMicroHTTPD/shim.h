@@ -15,31 +15,38 @@ typedef enum MHD_Result (*wrpc_mhd_access_handler)(void *cls, struct MHD_Connect
 typedef void (*wrpc_mhd_completed_handler)(void *cls, struct MHD_Connection *connection, void **req_cls,
                                            enum MHD_RequestTerminationCode toe);
 
-/// Starts a daemon with an internal epoll thread (or a pool of them) that
-/// allows suspending connections while a Swift task works on the request.
-static inline struct MHD_Daemon *wrpc_mhd_start(const struct sockaddr *addr, int ipv6, unsigned int threads,
+/// Starts a daemon without threads of its own, on a listening socket we
+/// made: our event loop waits on its epoll descriptor and calls MHD_run.
+/// Connections may be suspended while a Swift task works on the request.
+static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
                                                 unsigned int connection_limit, unsigned int timeout_seconds,
                                                 size_t memory_limit,
                                                 wrpc_mhd_access_handler handler, void *handler_cls,
                                                 wrpc_mhd_completed_handler completed, void *completed_cls) {
-    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
+    unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ipv6) flags |= MHD_USE_IPv6;
     struct MHD_OptionItem options[] = {
         { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) completed, completed_cls },
         { MHD_OPTION_CONNECTION_LIMIT, (intptr_t) connection_limit, NULL },
         { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t) timeout_seconds, NULL },
         { MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t) memory_limit, NULL },
-        { MHD_OPTION_SOCK_ADDR, 0, (void *) addr },
-        { MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL },
-        { threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t) threads, NULL },
+        { MHD_OPTION_LISTEN_SOCKET, (intptr_t) listen_fd, NULL },
         { MHD_OPTION_END, 0, NULL },
     };
     return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
 
-static inline uint16_t wrpc_mhd_port(struct MHD_Daemon *daemon) {
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-    return info ? info->port : 0;
+/// The daemon's own epoll descriptor, to nest in the loop's.
+static inline int wrpc_mhd_epoll_fd(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    return info ? info->epoll_fd : -1;
+}
+
+/// Milliseconds until MHD_run is due regardless of activity; -1: none.
+static inline int64_t wrpc_mhd_timeout_ms(struct MHD_Daemon *daemon) {
+    MHD_UNSIGNED_LONG_LONG ms = 0;
+    if (MHD_get_timeout(daemon, &ms) != MHD_YES) return -1;
+    return ms > INT64_MAX ? INT64_MAX : (int64_t) ms;
 }
 
 /// The client socket of a connection (owned by MHD: never close it).
@@ -55,10 +62,11 @@ static inline struct MHD_Response *wrpc_mhd_buffer_response(size_t size, const v
 typedef ssize_t (*wrpc_mhd_reader)(void *cls, uint64_t pos, char *buf, size_t max);
 typedef void (*wrpc_mhd_free)(void *cls);
 
-/// A chunked response of unknown length, filled by `reader`.
-static inline struct MHD_Response *wrpc_mhd_callback_response(size_t block_size, wrpc_mhd_reader reader,
+/// A response filled by `reader`: chunked when `size` is negative (unknown),
+/// else with that Content-Length.
+static inline struct MHD_Response *wrpc_mhd_callback_response(int64_t size, size_t block_size, wrpc_mhd_reader reader,
                                                               void *cls, wrpc_mhd_free free_cls) {
-    return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, block_size, reader, cls, free_cls);
+    return MHD_create_response_from_callback(size < 0 ? MHD_SIZE_UNKNOWN : (uint64_t) size, block_size, reader, cls, free_cls);
 }
 
 static inline ssize_t wrpc_mhd_end_of_stream(void) { return MHD_CONTENT_READER_END_OF_STREAM; }

@@ -4,14 +4,53 @@
 #define WRPC_SYSTEM_SHIM_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+// GNU extensions, declared here: defining _GNU_SOURCE would change glibc's
+// types (fd_set) under Swift's own Glibc module.
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+extern int sched_getaffinity(pid_t pid, size_t size, void *mask);
+extern int pthread_setname_np(pthread_t thread, const char *name);
+
+// Readiness bits as Swift sees them.
+#define WRPC_IO_READ 1u
+#define WRPC_IO_WRITE 2u
+#define WRPC_IO_HANGUP 4u
+
+// Interest bits: what a registration asks epoll for.
+#define WRPC_WANT_READ 1u
+#define WRPC_WANT_WRITE 2u
+#define WRPC_WANT_HANGUP 4u
+#define WRPC_WANT_EDGE 8u
+#define WRPC_WANT_EXCLUSIVE 16u
+#define WRPC_WANT_ONESHOT 32u
 
 static inline int wrpc_epoll_create(void) {
     return epoll_create1(EPOLL_CLOEXEC);
+}
+
+static inline uint32_t wrpc_epoll_mask(uint32_t want) {
+    uint32_t e = 0;
+    if (want & WRPC_WANT_READ) e |= EPOLLIN;
+    if (want & WRPC_WANT_WRITE) e |= EPOLLOUT;
+    if (want & WRPC_WANT_HANGUP) e |= EPOLLRDHUP;
+    if (want & WRPC_WANT_EDGE) e |= EPOLLET;
+    if (want & WRPC_WANT_EXCLUSIVE) e |= EPOLLEXCLUSIVE;
+    if (want & WRPC_WANT_ONESHOT) e |= EPOLLONESHOT;
+    return e;
+}
+
+/// Adds (op = 0) or changes (op = 1) a registration for `fd`.
+static inline int wrpc_epoll_set(int epfd, int fd, int op, uint32_t want) {
+    struct epoll_event ev;
+    ev.events = wrpc_epoll_mask(want);
+    ev.data.u64 = (uint64_t)(uint32_t)fd;
+    return epoll_ctl(epfd, op == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
 }
 
 /// Registers (add = 1) or re-arms (add = 0) a one-shot interest.
@@ -29,18 +68,53 @@ static inline int wrpc_epoll_remove(int epfd, int fd) {
     return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, 0);
 }
 
-/// Waits for events; fills fds[i] and flags[i] (bit 0 readable, bit 1 writable).
+/// Waits for events; fills fds[i] and flags[i] with WRPC_IO_* bits.
 static inline int wrpc_epoll_wait(int epfd, int32_t *fds, uint32_t *flags, int max, int timeout_ms) {
-    struct epoll_event events[128];
-    if (max > 128) max = 128;
+    struct epoll_event events[256];
+    if (max > 256) max = 256;
     int n = epoll_wait(epfd, events, max, timeout_ms);
     for (int i = 0; i < n; i++) {
         uint32_t e = events[i].events;
         int failed = (e & (EPOLLERR | EPOLLHUP)) != 0;
-        fds[i] = events[i].data.fd;
-        flags[i] = ((failed || (e & (EPOLLIN | EPOLLRDHUP))) ? 1u : 0u) | ((failed || (e & EPOLLOUT)) ? 2u : 0u);
+        fds[i] = (int32_t)events[i].data.u64;
+        flags[i] = ((failed || (e & (EPOLLIN | EPOLLRDHUP))) ? WRPC_IO_READ : 0u)
+                 | ((failed || (e & EPOLLOUT)) ? WRPC_IO_WRITE : 0u)
+                 | ((failed || (e & EPOLLRDHUP)) ? WRPC_IO_HANGUP : 0u);
     }
     return n;
+}
+
+static inline int wrpc_eventfd(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+static inline void wrpc_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    ssize_t r = write(fd, &one, sizeof one);
+    (void)r;
+}
+
+static inline void wrpc_eventfd_drain(int fd) {
+    uint64_t value;
+    ssize_t r = read(fd, &value, sizeof value);
+    (void)r;
+}
+
+/// CPUs this process may run on (its affinity mask), at least 1.
+static inline int wrpc_available_cpus(void) {
+    unsigned long mask[16] = {0};
+    if (sched_getaffinity(0, sizeof mask, mask) != 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        return n > 0 ? (int)n : 1;
+    }
+    int n = 0;
+    for (int i = 0; i < 16; i++) n += __builtin_popcountl(mask[i]);
+    return n > 0 ? n : 1;
+}
+
+/// Names the calling thread (at most 15 bytes show) for ps and debuggers.
+static inline void wrpc_name_thread(const char *name) {
+    pthread_setname_np(pthread_self(), name);
 }
 
 /// 1 if the peer closed its side (a read would return end-of-file), else 0.

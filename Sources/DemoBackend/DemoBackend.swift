@@ -55,13 +55,13 @@ public enum DemoBackend {
         let channel = call.channel
         switch name {
         case "upload":
-            var hash = SHA256()
+            var hash = UploadDigest()
             var count: UInt64 = 0
             try await forEachChunk(of: call, parameter: 0) { bytes in
                 hash.update(bytes)
                 count += UInt64(bytes.count)
             }
-            try await call.respond(.object([("bytes", .number(count)), ("sha256", .string(SHA256.hex(hash.finalize())))]))
+            try await call.respond(.object([("bytes", .number(count)), ("sha256", .string(hash.hex()))]))
         case "download":
             let n = min(call.params.first?.uint64Value ?? 0, 64 << 20)
             try await channel.send(path: [], data: [0])

@@ -1,4 +1,5 @@
 import ComponentValues
+import EventLoops
 import Foundation
 import Logging
 import WIT
@@ -15,7 +16,7 @@ public final class Gateway: Sendable {
     let logger: Logger
     let server: HTTPServer
 
-    public init(resolve: Resolve, world: String? = nil, config: GatewayConfig,
+    public init(resolve: Resolve, world: String? = nil, config: GatewayConfig, group: EventLoopGroup = .shared,
                 logger: Logger = Logger(label: "wrpc-gateway")) throws {
         self.config = config
         self.logger = logger
@@ -34,9 +35,8 @@ public final class Gateway: Sendable {
         self.clients = clients
         openAPI = OpenAPIDocument.generate(table: table, title: "wrpc-gateway: \(resolve.main.name)",
                                            urlStreams: !config.urlFetch.allowedPrefixes.isEmpty)
-        let box = HandlerBox()
-        server = HTTPServer(limits: config.http, bodyPolicy: { box.gateway!.streamsBody(method: $0, path: $1, headers: $2) },
-                            handler: { await box.gateway!.handle($0) }, rejecter: { box.gateway!.reject($0, $1) })
+        let box = ResponderBox()
+        server = HTTPServer(limits: config.http, group: group, responder: box)
         box.gateway = self
     }
 
@@ -57,16 +57,14 @@ public final class Gateway: Sendable {
 
     // MARK: - Requests
 
-    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+    func respond(to request: HTTPRequest, sink: any ResponseSink) async {
         let started = ContinuousClock.now
-        let (route, result) = await dispatch(request)
-        switch result {
-        case .success(let response):
-            return finish(request, route: route, response: response, started: started)
-        case .failure(let e):
-            if let kind = e.upstreamKind { metrics.upstreamError(kind) }
-            return finish(request, route: route, response: e.response, started: started)
+        let requestID = Self.requestID(request.header("x-request-id"))
+        let recorder = RecordingSink(sink, requestID: requestID) { [self] record in
+            self.record(request, requestID, record, started: started)
         }
+        await dispatch(request, recorder)
+        recorder.responderReturned()
     }
 
     func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse {
@@ -77,21 +75,38 @@ public final class Gateway: Sendable {
         case .tooManyHeaders(let limit):
             e = GatewayError(431, "resource_exhausted", "more than \(limit) request headers", details: [("limit", .number(limit))])
         }
-        return finish(request, route: "rejected", response: e.response, started: .now)
+        let requestID = Self.requestID(request.header("x-request-id"))
+        var response = e.response
+        response.headers.append(("X-Request-Id", requestID))
+        record(request, requestID, RecordingSink.Record(route: "rejected", status: response.status,
+                                                        bytes: Int64(response.body.count), outcome: .complete), started: .now)
+        return response
     }
 
-    /// Every answer's last step: the request id, the metrics, the log line.
-    private func finish(_ request: HTTPRequest, route: String, response: HTTPResponse, started: ContinuousClock.Instant) -> HTTPResponse {
-        let requestID = Self.requestID(request.header("x-request-id"))
-        var response = response
-        response.headers.append(("X-Request-Id", requestID))
+    /// Every answer's last step, once its body has ended: the metrics and the log line.
+    private func record(_ request: HTTPRequest, _ requestID: String, _ record: RecordingSink.Record,
+                        started: ContinuousClock.Instant) {
+        let route = record.route
         let elapsed = ContinuousClock.now - started
-        metrics.request(route: route, status: response.status, duration: elapsed)
-        logger.info("request", metadata: [
-            "method": .string(request.method), "path": .string(request.path), "status": .stringConvertible(response.status),
+        let status = record.status ?? 499
+        metrics.request(route: route, status: status, duration: elapsed)
+        var metadata: Logger.Metadata = [
+            "method": .string(request.method), "path": .string(request.path), "status": .stringConvertible(status),
             "duration_ms": .string(String(format: "%.3f", Double(elapsed.nanoseconds) / 1e6)), "request_id": .string(requestID),
-        ])
-        return response
+            "bytes": .stringConvertible(record.bytes),
+        ]
+        switch record.outcome {
+        case .complete:
+            break
+        case .open, .clientGone:
+            metadata["outcome"] = "client_gone"
+            metrics.incomplete(route: route, reason: "client_gone")
+        case .cut(let reason):
+            metadata["outcome"] = "cut"
+            metadata["error"] = .string(reason)
+            metrics.incomplete(route: route, reason: "cut")
+        }
+        logger.info("request", metadata: metadata)
     }
 
     /// A client's id when it is sane, else a new one.
@@ -112,27 +127,46 @@ public final class Gateway: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func dispatch(_ request: HTTPRequest) async -> (String, Result<HTTPResponse, GatewayError>) {
+    /// Answers `request` through `sink`, naming its route for the metrics.
+    private func dispatch(_ request: HTTPRequest, _ sink: RecordingSink) async {
         let path = request.path
         if path.hasPrefix("/invoke/") {
-            guard request.method == "POST" else { return ("invoke", .failure(.methodNotAllowed("POST"))) }
-            return ("invoke", await invoke(request))
+            sink.route("invoke")
+            guard request.method == "POST" else {
+                request.bodyStream?.discard()
+                return await answer(sink, .failure(.methodNotAllowed("POST")))
+            }
+            return await invoke(request, sink)
         }
         let route: String
         switch path {
         case "/healthz", "/readyz", "/metrics", "/functions", "/openapi.json": route = String(path.dropFirst())
         default:
-            return ("unknown", .failure(.notFound("no route \(path); try POST /invoke/{instance}/{function} or GET /functions")))
+            return await answer(sink, .failure(.notFound("no route \(path); try POST /invoke/{instance}/{function} or GET /functions")))
         }
-        guard request.method == "GET" || request.method == "HEAD" else { return (route, .failure(.methodNotAllowed("GET"))) }
+        sink.route(route)
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return await answer(sink, .failure(.methodNotAllowed("GET")))
+        }
         switch route {
-        case "healthz": return (route, .success(Self.json(200, .object([("status", .string("ok"))]))))
-        case "readyz": return (route, .success(await readiness()))
-        case "openapi.json": return (route, .success(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: openAPI)))
+        case "healthz": await answer(sink, .success(Self.json(200, .object([("status", .string("ok"))]))))
+        case "readyz": await answer(sink, .success(await readiness()))
+        case "openapi.json": await answer(sink, .success(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: openAPI)))
         case "metrics":
-            return (route, .success(HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
-                                                 body: metrics.exposition())))
-        default: return (route, .success(functionList()))
+            await answer(sink, .success(HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                                                     body: metrics.exposition())))
+        default: await answer(sink, .success(functionList()))
+        }
+    }
+
+    /// A whole answer, or the error body; a client that left gets nothing.
+    func answer(_ sink: any ResponseSink, _ result: Result<HTTPResponse, GatewayError>) async {
+        switch result {
+        case .success(let response):
+            try? await sink.respond(response)
+        case .failure(let e):
+            if let kind = e.upstreamKind { metrics.upstreamError(kind) }
+            try? await sink.respond(e.response)
         }
     }
 
@@ -170,8 +204,21 @@ public final class Gateway: Sendable {
 
 }
 
-/// Lets the HTTP server's closures reach the gateway that owns it.
-private final class HandlerBox: @unchecked Sendable {
+/// The gateway as the HTTP server's responder. A box, because the server
+/// is made in the gateway's initialiser, before `self` is complete.
+private final class ResponderBox: HTTPResponder, @unchecked Sendable {
     // Written once in `Gateway.init`, before the server can call in.
     var gateway: Gateway?
+
+    func respond(to request: HTTPRequest, sink: any ResponseSink) async {
+        await gateway!.respond(to: request, sink: sink)
+    }
+
+    func streamsBody(method: String, path: String, headers: [(String, String)]) -> Bool {
+        gateway!.streamsBody(method: method, path: path, headers: headers)
+    }
+
+    func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse {
+        gateway!.reject(rejection, request)
+    }
 }

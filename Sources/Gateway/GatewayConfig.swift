@@ -15,6 +15,9 @@ public struct GatewayConfig: Sendable {
     /// Deadline of a call without `Wrpc-Timeout-Ms`, and the most that header may ask for.
     public var defaultTimeout: Duration = .seconds(30)
     public var maxTimeout: Duration = .seconds(300)
+    /// Once stream bytes flow, a call lives while they keep flowing: it
+    /// fails only after this long without any (never before its deadline).
+    public var streamIdleTimeout: Duration = .seconds(30)
     /// How long in-flight requests may take to finish on shutdown.
     public var shutdownGrace: Duration = .seconds(10)
     /// `stream<u8>` parameters given as `{"url": …}`: off unless prefixes are allowed.

@@ -19,7 +19,6 @@ func gatewayBenchmark(shared: String) async throws {
     defer { serving.cancel(); listener.close() }
     var config = GatewayConfig(target: listener.address)
     config.port = 0
-    config.http.threads = Int(ProcessInfo.processInfo.environment["GATEWAY_THREADS"] ?? "1") ?? 1
     let gateway = try Gateway(resolve: try DemoBackend.resolve(), config: config,
                               logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
     try gateway.start()

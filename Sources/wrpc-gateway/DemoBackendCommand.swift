@@ -1,5 +1,6 @@
 import ArgumentParser
 import DemoBackend
+import EventLoops
 import Foundation
 import Logging
 import WRPCTransport
@@ -14,6 +15,9 @@ struct DemoBackendCommand: AsyncParsableCommand {
     @Option(help: "Listen URL: tcp://HOST:PORT or unix:///PATH (env WRPC_GATEWAY_BACKEND_LISTEN).")
     var listen: String?
 
+    @Option(help: "Event loops serving connections (env WRPC_GATEWAY_THREADS). [default: the number of CPUs]")
+    var threads: Int?
+
     @Flag(help: "Print the demo WIT and exit.")
     var printWit = false
 
@@ -23,6 +27,9 @@ struct DemoBackendCommand: AsyncParsableCommand {
             return
         }
         let url = listen ?? Environment.value("backend-listen") ?? "tcp://127.0.0.1:7761"
+        let loops = try Environment.pick(threads, "threads", default: EventLoopGroup.availableCPUs, parse: Int.init)
+        guard loops >= 1 else { throw CLIError("--threads must be at least 1") }
+        EventLoopGroup.configureShared(threads: loops)
         let listener = try await Transports.server(for: url)
         let server = try DemoBackend.server()
         Logger(label: "demo-backend").info("listening", metadata: ["address": .string(listener.address)])

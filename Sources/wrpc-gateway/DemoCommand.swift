@@ -21,14 +21,15 @@ struct DemoCommand: AsyncParsableCommand {
         let backendURL = backend ?? Environment.value("backend")
             ?? "unix://\(NSTemporaryDirectory())wrpc-gateway-demo-\(getpid()).sock"
         let listener = try await Transports.server(for: backendURL)
+        var config = GatewayConfig(target: listener.address)
+        // First: it sizes the event loops, which the backend then serves on.
+        try server.apply(to: &config)
         let backendServer = try DemoBackend.server()
         let serving = Task { await backendServer.serve(listener) }
         defer {
             serving.cancel()
             listener.close()
         }
-        var config = GatewayConfig(target: listener.address)
-        try server.apply(to: &config)
         let gateway = try Gateway(resolve: try DemoBackend.resolve(), config: config)
         try await runUntilSignalled(gateway) { port in
             let host = config.host.contains(":") ? "[\(config.host)]" : config.host

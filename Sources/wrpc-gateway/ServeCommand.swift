@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventLoops
 import Foundation
 import Gateway
 import Logging
@@ -36,8 +37,11 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Seconds in-flight requests get on shutdown (env WRPC_GATEWAY_SHUTDOWN_GRACE). [default: 10]")
     var shutdownGrace: Int?
 
-    @Option(help: "HTTP server threads (env WRPC_GATEWAY_THREADS). [default: 1]")
+    @Option(help: "Event loops: threads that each run HTTP and backend connections to completion (env WRPC_GATEWAY_THREADS). [default: the number of CPUs]")
     var threads: Int?
+
+    @Option(help: "Once stream bytes flow, seconds a call may go without any before it fails (env WRPC_GATEWAY_STREAM_IDLE_TIMEOUT). [default: 30]")
+    var streamIdleTimeout: Int?
 
     @Option(name: .customLong("allow-url-prefix"), help: "Let stream<u8> parameters be fed from URLs starting with this; repeatable (env WRPC_GATEWAY_ALLOW_URL_PREFIXES, comma-separated). [default: none: off]")
     var allowURLPrefixes: [String] = []
@@ -70,7 +74,10 @@ struct ServerOptions: ParsableArguments {
         config.http.maxHeaderCount = try Environment.pick(maxHeaders, "max-headers", default: config.http.maxHeaderCount, parse: Int.init)
         config.http.maxConnections = try Environment.pick(maxConnections, "max-connections", default: config.http.maxConnections, parse: Int.init)
         config.http.idleTimeoutSeconds = try Environment.pick(idleTimeout, "idle-timeout", default: config.http.idleTimeoutSeconds, parse: Int.init)
-        config.http.threads = try Environment.pick(threads, "threads", default: config.http.threads, parse: Int.init)
+        let loops = try Environment.pick(threads, "threads", default: EventLoopGroup.availableCPUs, parse: Int.init)
+        guard loops >= 1 else { throw CLIError("--threads must be at least 1") }
+        guard EventLoopGroup.configureShared(threads: loops) else { throw CLIError("--threads: the event loops already run") }
+        config.streamIdleTimeout = .seconds(try Environment.pick(streamIdleTimeout, "stream-idle-timeout", default: 30, parse: Int.init))
         config.defaultTimeout = .milliseconds(try Environment.pick(timeoutMs, "timeout-ms", default: 30_000, parse: Int.init))
         config.maxTimeout = .milliseconds(try Environment.pick(maxTimeoutMs, "max-timeout-ms", default: 300_000, parse: Int.init))
         config.shutdownGrace = .seconds(try Environment.pick(shutdownGrace, "shutdown-grace", default: 10, parse: Int.init))

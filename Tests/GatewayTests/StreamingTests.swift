@@ -14,9 +14,9 @@ import WRPCTransport
     }
 
     static func sha(_ bytes: [UInt8]) -> String {
-        var h = SHA256()
+        var h = UploadDigest()
         h.update(bytes)
-        return SHA256.hex(h.finalize())
+        return h.hex()
     }
 
     /// 64 MiB through a gateway whose body limit is 16 MiB: only a streamed

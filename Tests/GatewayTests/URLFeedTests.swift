@@ -9,61 +9,69 @@ import WIT
 import WRPCTransport
 
 /// A local HTTP origin for the gateway to fetch from (our libmicrohttpd server).
-final class Origin: Sendable {
-    let server: HTTPServer
+final class Origin: HTTPResponder, @unchecked Sendable {
+    // @unchecked: `server` is set once, in the initialiser.
+    typealias Route = @Sendable (String, any ResponseSink) async -> Void
+    let routes: Route
+    private(set) var server: HTTPServer!
     var base: String { "http://127.0.0.1:\(server.port)" }
+    private let hits = Atomic<Int>(0)
+    var requests: Int { hits.load(ordering: .relaxed) }
 
-    init(_ routes: @escaping @Sendable (String) -> HTTPResponse) throws {
-        let counter = Counter()
-        server = HTTPServer(limits: HTTPLimits(), handler: { request in
-            counter.hits.add(1, ordering: .relaxed)
-            return routes(request.path)
-        }, rejecter: { _, _ in HTTPResponse(status: 400) })
-        self.counter = counter
+    init(_ routes: @escaping Route) throws {
+        self.routes = routes
+        server = HTTPServer(limits: HTTPLimits(), responder: self)
         try server.start(host: "127.0.0.1", port: 0)
     }
 
-    let counter: Counter
-    final class Counter: Sendable { let hits = Atomic<Int>(0) }
-    var requests: Int { counter.hits.load(ordering: .relaxed) }
+    /// An origin whose every answer is whole.
+    convenience init(whole: @escaping @Sendable (String) -> HTTPResponse) throws {
+        try self.init { path, sink in try? await sink.respond(whole(path)) }
+    }
 
-    func stop() { server.stop() }
+    func respond(to request: HTTPRequest, sink: any ResponseSink) async {
+        hits.add(1, ordering: .relaxed)
+        await routes(request.path, sink)
+    }
+
+    func streamsBody(method: String, path: String, headers: [(String, String)]) -> Bool { false }
+    func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse { HTTPResponse(status: 400) }
+
+    func stop() async { await server.stop() }
 }
 
 @Suite struct URLFeedTests {
     static let data = (0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 3) }
 
     static func sha(_ bytes: [UInt8]) -> String {
-        var h = SHA256()
+        var h = UploadDigest()
         h.update(bytes)
-        return SHA256.hex(h.finalize())
+        return h.hex()
     }
 
     static func origin() throws -> Origin {
-        try Origin { path in
+        try Origin { path, sink in
             switch path {
             case "/blob":
-                return HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: data)
+                try? await sink.respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: data))
             case "/streamed":
                 // Sent in pieces as a chunked body.
-                return HTTPResponse(status: 200, stream: { writer in
-                    var i = 0
-                    while i < data.count {
-                        let end = min(i + 100_000, data.count)
-                        do { try await writer.write(Array(data[i..<end])) } catch { return false }
-                        i = end
-                    }
-                    return true
-                })
+                guard (try? await sink.head(ResponseHead(status: 200))) != nil else { return }
+                var i = 0
+                while i < data.count {
+                    let end = min(i + 100_000, data.count)
+                    guard (try? await sink.write(Array(data[i..<end]))) != nil else { return }
+                    i = end
+                }
+                try? await sink.finish()
             case "/broken":
-                return HTTPResponse(status: 200, stream: { writer in
-                    try? await writer.write([UInt8](repeating: 1, count: 50_000))
-                    return false  // cut short: the client sees a truncated transfer
-                })
-            case "/fail": return HTTPResponse(status: 500, body: Array("no".utf8))
-            case "/hop": return HTTPResponse(status: 302, headers: [("Location", "/blob")])
-            case "/away": return HTTPResponse(status: 302, headers: [("Location", "http://127.0.0.2:1/elsewhere")])
-            default: return HTTPResponse(status: 404)
+                guard (try? await sink.head(ResponseHead(status: 200))) != nil else { return }
+                try? await sink.write([UInt8](repeating: 1, count: 50_000))
+                await sink.fail(CLIErrorForTests("cut short"))  // the client sees a truncated transfer
+            case "/fail": try? await sink.respond(HTTPResponse(status: 500, body: Array("no".utf8)))
+            case "/hop": try? await sink.respond(HTTPResponse(status: 302, headers: [("Location", "/blob")]))
+            case "/away": try? await sink.respond(HTTPResponse(status: 302, headers: [("Location", "http://127.0.0.2:1/elsewhere")]))
+            default: try? await sink.respond(HTTPResponse(status: 404))
             }
         }
     }
@@ -74,7 +82,7 @@ final class Origin: Sendable {
 
     @Test func urlFedParameterArrivesExactly() async throws {
         let origin = try Self.origin()
-        defer { origin.stop() }
+        defer { Task { await origin.stop() } }
         let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/"]; $0.defaultTimeout = .seconds(600) }
         let expected = "{\"bytes\":\(Self.data.count),\"sha256\":\"\(Self.sha(Self.data))\"}"
         #expect(try await Self.upload(stack, url: origin.base + "/blob").text == expected)
@@ -86,7 +94,7 @@ final class Origin: Sendable {
 
     @Test func refusedWithoutFetching() async throws {
         let origin = try Self.origin()
-        defer { origin.stop() }
+        defer { Task { await origin.stop() } }
         let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/blob"] }
         let disallowed = try await Self.upload(stack, url: origin.base + "/streamed")
         #expect(disallowed.status == 400)
@@ -108,7 +116,7 @@ final class Origin: Sendable {
 
     @Test func redirectToADisallowedHostIsRefused() async throws {
         let origin = try Self.origin()
-        defer { origin.stop() }
+        defer { Task { await origin.stop() } }
         let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/"] }
         let reply = try await Self.upload(stack, url: origin.base + "/away")
         #expect(reply.status == 502)
@@ -119,7 +127,7 @@ final class Origin: Sendable {
 
     @Test func originFailures() async throws {
         let origin = try Self.origin()
-        defer { origin.stop() }
+        defer { Task { await origin.stop() } }
         let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/", "http://127.0.0.1:1/"] }
         let serverError = try await Self.upload(stack, url: origin.base + "/fail")
         #expect(serverError.status == 502)
@@ -136,8 +144,8 @@ final class Origin: Sendable {
     /// A fast origin and a slow backend: the fetch is paused rather than buffered.
     @Test func slowBackendKeepsTheFetchBounded() async throws {
         let big = (0..<(32 << 20)).map { UInt8(truncatingIfNeeded: $0) }
-        let origin = try Origin { _ in HTTPResponse(status: 200, body: big) }
-        defer { origin.stop() }
+        let origin = try Origin(whole: { _ in HTTPResponse(status: 200, body: big) })
+        defer { Task { await origin.stop() } }
         let resolve = try DemoBackend.resolve()
         let iface = try #require(resolve.main.interface(named: "blobs"))
         var server = WRPCServer(logger: Logger(label: "slow", factory: { _ in SwiftLogNoOpLogHandler() }))

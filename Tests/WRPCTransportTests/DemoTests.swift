@@ -82,9 +82,9 @@ import WIT
         let (client, stop) = try await startDemo(scheme)
         defer { stop() }
         let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
-        var hash = SHA256()
+        var hash = UploadDigest()
         hash.update(data)
-        let expectedDigest = SHA256.hex(hash.finalize())
+        let expectedDigest = hash.hex()
 
         let (blobs, upload) = Self.demo("blobs", "upload")
         let digest = try await client.call(instance: blobs, name: upload.wireName, params: [0], deadline: deadline(120)) { inv in
@@ -115,7 +115,7 @@ import WIT
             }()
             let root = try await inv.readValues(types: [echo.result!], shape: .bare)
             #expect(root.pending.map(\.path) == [[0]])
-            var received = SHA256()
+            var received = UploadDigest()
             var count = 0
             try await inv.readStream(path: [0], element: .primitive(.u8)) { event in
                 if case .bytes(let b) = event {
@@ -124,7 +124,7 @@ import WIT
                 }
             }
             try await sending
-            return (count, SHA256.hex(received.finalize()))
+            return (count, received.hex())
         }
         #expect(echoed.0 == size)
         #expect(echoed.1 == expectedDigest)

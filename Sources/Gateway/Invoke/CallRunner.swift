@@ -1,4 +1,5 @@
 import ComponentValues
+import EventLoops
 import WIT
 import WRPCTransport
 
@@ -37,28 +38,31 @@ struct CallPlan: Sendable {
 }
 
 extension Gateway {
-    /// Runs the call; hands its response to `relay` as soon as the status is
-    /// known, then (for a streamed result) keeps feeding it.
-    func run(_ plan: CallPlan, _ relay: Relay) async {
+    /// Runs the call and answers through `sink`: the status goes out as soon
+    /// as it is known, then (for a streamed result) the body as it arrives.
+    /// The deadline bounds the time to the status; once stream bytes move,
+    /// the stream idle timeout applies instead.
+    func run(_ plan: CallPlan, _ sink: RecordingSink) async {
         let client = clients[plan.target]!
         let limits = DecoderLimits(maxOutputBytes: config.maxResponseBytes)
+        let watchdog = Watchdog(deadline: plan.deadline, idle: config.streamIdleTimeout)
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
         do {
             try await client.call(instance: plan.instance, name: plan.function.wireName, params: plan.params,
-                                  deadline: plan.deadline) { inv in
+                                  watchdog: watchdog) { inv in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try await withThrowingTaskGroup(of: Void.self) { feeding in
                             for feed in plan.feeds {
-                                feeding.addTask { try await self.send(feed.source, on: feed.path, inv) }
+                                feeding.addTask { try await self.send(feed.source, on: feed.path, inv, watchdog) }
                             }
                             for try await _ in feeding {}
                         }
                         try await inv.closeWrite()
                     }
                     group.addTask {
-                        try await self.results(plan, inv, relay, limits)
+                        try await self.results(plan, inv, sink, limits, watchdog)
                         for feed in plan.feeds { feed.source.stop() }
                     }
                     for try await _ in group {}
@@ -66,84 +70,91 @@ extension Gateway {
             }
         } catch {
             for feed in plan.feeds { feed.source.stop() }
+            // The client left: nobody to tell, and nothing the backend did wrong.
+            if error is ResponseSinkError || error as? CallError == .cancelled { return }
             let e: GatewayError
             if let callError = error as? CallError {
                 e = .from(callError, target: plan.target)
             } else {
                 e = GatewayError(502, "upstream_protocol", "\(error)", details: [("target", .string(plan.target))])
             }
-            relay.fail(e, format: plan.format)
+            await fail(sink, e, format: plan.format)
+        }
+    }
+
+    /// A failure: the error response while the status is not out yet, else
+    /// the format's error marker or a cut-off body.
+    private func fail(_ sink: RecordingSink, _ error: GatewayError, format: StreamFormat?) async {
+        guard sink.headSent else {
+            await answer(sink, .failure(error))
+            return
+        }
+        if let kind = error.upstreamKind { metrics.upstreamError(kind) }
+        if let format, let marker = format.failure(error) {
+            try? await sink.write(marker)
+            try? await sink.finish()
+        } else {
+            await sink.fail(error)
         }
     }
 
     /// A source's bytes, piece by piece, as chunks of the pending stream on
     /// `path`. A failing source ends nothing: the error closes the connection,
     /// so the backend sees a broken stream rather than a clean end.
-    private func send(_ source: any ChunkSource, on path: [UInt32], _ inv: Invocation) async throws {
+    private func send(_ source: any ChunkSource, on path: [UInt32], _ inv: Invocation, _ watchdog: Watchdog) async throws {
         while let piece = try await source.next() {
+            watchdog.touch()
             try await inv.sendStreamChunk(path: path, bytes: piece)
             metrics.streamedBytes.increment(by: Int64(piece.count))
         }
         try await inv.endStream(path: path)
     }
 
-    private func results(_ plan: CallPlan, _ inv: Invocation, _ relay: Relay, _ limits: DecoderLimits) async throws {
+    private func results(_ plan: CallPlan, _ inv: Invocation, _ sink: RecordingSink, _ limits: DecoderLimits,
+                         _ watchdog: Watchdog) async throws {
         guard let result = plan.function.result else {
             while try await inv.next(path: []) != nil {}
-            relay.respond(HTTPResponse(status: 204))
+            try await sink.respond(HTTPResponse(status: 204))
             return
         }
         let root = try await inv.readValues(types: [result], shape: .bare, limits: limits)
         guard let format = plan.format, format != .collected, case .stream(let element) = result else {
             let json = try await inv.collect(json: root.json, pending: root.pending, limits: limits)
-            relay.respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: json))
+            try await sink.respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: json))
             return
         }
         // The status line goes now; what follows can only end the body well or badly.
         var headers = [("Content-Type", format.contentType)]
         if format == .sse { headers.append(("Cache-Control", "no-cache")) }
-        relay.respond(HTTPResponse(status: 200, headers: headers, stream: relay.streamedBody()))
+        try await sink.head(ResponseHead(status: 200, headers: headers))
         guard let pending = root.pending.first(where: { $0.path == [0] }) else {
-            try await relay.sendReady(root.json, format)
-            relay.finish(clean: true)
+            try await sendReady(root.json, format, sink)
+            try await sink.finish()
             return
         }
         try await inv.readStream(path: pending.path, element: element, limits: limits) { event in
+            watchdog.touch()
             switch event {
             case .bytes(let b):
-                try await relay.send(b)
+                try await sink.write(b)
                 self.metrics.streamedBytes.increment(by: Int64(b.count))
             case .element(let json, let nested):
                 let full = try await inv.collect(json: json, pending: nested, limits: limits)
-                try await relay.send(format.element(full))
+                try await sink.write(format.element(full))
             case .end:
                 break
             }
         }
-        relay.finish(clean: true)
-    }
-}
-
-extension Relay {
-    /// A failure: an error response if the status is not out yet, else the
-    /// format's error marker or a cut-off body.
-    func fail(_ error: GatewayError, format: StreamFormat?) {
-        if settle(.failure(error)) { return }
-        if let format, let marker = format.failure(error) {
-            enqueueFinal(marker)
-            finish(clean: true)
-        } else {
-            finish(clean: false)
-        }
+        try await sink.finish()
     }
 
     /// A stream result that came whole in the root value.
-    func sendReady(_ json: [UInt8], _ format: StreamFormat) async throws {
+    private func sendReady(_ json: [UInt8], _ format: StreamFormat, _ sink: RecordingSink) async throws {
         let value = try JSONValue(parsing: json)
         if format == .octets {
-            try await send(value.base64Bytes ?? [])
+            try await sink.write(value.base64Bytes ?? [])
         } else if case .array(let items) = value {
-            for item in items { try await send(format.element(item.bytes)) }
+            for item in items { try await sink.write(format.element(item.bytes)) }
         }
     }
 }

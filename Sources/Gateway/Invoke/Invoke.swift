@@ -1,4 +1,5 @@
 import ComponentValues
+import EventLoops
 import WIT
 import WRPCTransport
 
@@ -38,7 +39,24 @@ extension Gateway {
         return false
     }
 
-    func invoke(_ request: HTTPRequest) async -> Result<HTTPResponse, GatewayError> {
+    /// `POST /invoke/…`: the call, answered through `sink` as its results come.
+    func invoke(_ request: HTTPRequest, _ sink: RecordingSink) async {
+        switch await plan(request) {
+        case .failure(let e):
+            request.bodyStream?.discard()
+            await answer(sink, .failure(e))
+        case .success(let plan):
+            await run(plan, sink)
+        }
+    }
+
+    /// Bodies at least this large are transcoded on the global pool rather
+    /// than on the loop, which would otherwise stall every other request on
+    /// it for as long as a big document takes.
+    static let offloadBytes = 256 << 10
+
+    /// Everything the call needs, checked before the backend is dialled.
+    func plan(_ request: HTTPRequest) async -> Result<CallPlan, GatewayError> {
         let callable: CallableFunction
         switch self.callable(for: request.path) {
         case .success(let c): callable = c
@@ -54,20 +72,34 @@ extension Gateway {
                case .failure(let e) = rawBodyParameters(f, raw: raw, request: request) {
                 return .failure(e)
             }
-            var urlStreams: [URLStream]? = config.urlFetch.allowedPrefixes.isEmpty ? nil : []
-            do {
-                try ValueEncoder.encodeParameters(json: request.body, params: f.params, into: &params, urlStreams: &urlStreams)
-            } catch {
-                if error.kind == .malformedJSON { return .failure(.invalidArgument(error.message)) }
-                return .failure(.invalidArgument(error.description, pointer: error.pointer))
+            let wantURLs = !config.urlFetch.allowedPrefixes.isEmpty
+            let body = request.body
+            let encode: @Sendable () -> Result<([UInt8], [URLStream]), GatewayError> = {
+                var params: [UInt8] = []
+                var urlStreams: [URLStream]? = wantURLs ? [] : nil
+                do throws(ValueError) {
+                    try ValueEncoder.encodeParameters(json: body, params: f.params, into: &params, urlStreams: &urlStreams)
+                } catch {
+                    if error.kind == .malformedJSON { return .failure(.invalidArgument(error.message)) }
+                    return .failure(.invalidArgument(error.description, pointer: error.pointer))
+                }
+                return .success((params, urlStreams ?? []))
             }
-            for stream in urlStreams ?? [] {
+            let encoded = body.count >= Self.offloadBytes
+                ? await withTaskExecutorPreference(globalConcurrentExecutor) { encode() }
+                : encode()
+            let urlStreams: [URLStream]
+            switch encoded {
+            case .failure(let e): return .failure(e)
+            case .success(let (p, u)): (params, urlStreams) = (p, u)
+            }
+            for stream in urlStreams {
                 if let refusal = config.urlFetch.refusal(stream.url) {
                     return .failure(GatewayError(400, "invalid_argument", refusal, details: [("url", .string(stream.url))]))
                 }
             }
             // Every URL must answer well before the backend is dialled.
-            for stream in urlStreams ?? [] {
+            for stream in urlStreams {
                 switch await openURL(stream.url) {
                 case .success(let transfer): feeds.append(Feed(path: stream.path, source: transfer))
                 case .failure(let e):
@@ -90,27 +122,19 @@ extension Gateway {
         var timeout = config.defaultTimeout
         if let header = request.header("wrpc-timeout-ms") {
             guard let ms = Int64(header), ms > 0 else {
+                for feed in feeds { feed.source.stop() }
                 return .failure(.invalidArgument("Wrpc-Timeout-Ms must be a positive number of milliseconds"))
             }
             timeout = min(.milliseconds(ms), config.maxTimeout)
         }
-        let target = config.targetURL(for: callable.instance)
         let format: StreamFormat?
         if case .stream(let element)? = f.result {
             format = StreamFormat(accept: request.header("accept"), bytes: element == .primitive(.u8))
         } else {
             format = nil
         }
-        let relay = Relay()
-        let call = CallPlan(instance: callable.instance, function: f, params: params, feeds: feeds,
-                            deadline: .now + timeout, target: target, format: format)
-        let task = Task { await self.run(call, relay) }
-        relay.onAbandon { task.cancel() }
-        return await withTaskCancellationHandler {
-            await relay.response()
-        } onCancel: {
-            task.cancel()
-        }
+        return .success(CallPlan(instance: callable.instance, function: f, params: params, feeds: feeds,
+                                 deadline: .now + timeout, target: config.targetURL(for: callable.instance), format: format))
     }
 
     /// Starts fetching `url`, following redirects (each re-checked against

@@ -42,6 +42,11 @@ public struct GatewayMetrics: Sendable {
         timer.recordNanoseconds(duration.nanoseconds)
     }
 
+    /// A response whose body did not end cleanly: cut on purpose, or its client left.
+    func incomplete(route: String, reason: String) {
+        counter("wrpc_gateway_http_responses_incomplete_total", [("route", route), ("reason", reason)]).increment()
+    }
+
     func upstreamError(_ kind: String) {
         counter("wrpc_gateway_upstream_errors_total", [("kind", kind)]).increment()
     }

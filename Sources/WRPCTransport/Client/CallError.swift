@@ -1,3 +1,5 @@
+import EventLoops
+
 /// Why a call failed, in the classes the gateway maps to HTTP statuses.
 public enum CallError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The backend could not be reached: refused, no such socket, no route.
@@ -22,19 +24,24 @@ public enum CallError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 }
 
-/// Runs `operation`, cancelling it when `deadline` passes.
+/// Runs `operation`, cancelling it when `deadline` passes (by the caller's
+/// event loop's timers).
 public func withDeadline<R: Sendable>(_ deadline: ContinuousClock.Instant, what: String,
-                               _ operation: @escaping @Sendable () async throws -> R) async throws -> R {
-    try await withThrowingTaskGroup(of: R?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(until: deadline, clock: .continuous)
-            return nil
+                                      _ operation: @escaping @Sendable () async throws -> R) async throws -> R {
+    try await withWatchdog(Watchdog(deadline: deadline), what: what, operation)
+}
+
+/// Runs `operation` until it finishes or `watchdog` expires: then it is
+/// cancelled and the call fails with `deadlineExceeded`, telling whether
+/// the deadline passed before any bytes flowed or a stream stalled.
+public func withWatchdog<R: Sendable>(_ watchdog: Watchdog, what: String,
+                                      _ operation: @escaping @Sendable () async throws -> R) async throws -> R {
+    switch try await EventLoops.withWatchdog(watchdog, operation) {
+    case .finished(let value): return value
+    case .expired:
+        if watchdog.streaming, let idle = watchdog.idle {
+            throw CallError.deadlineExceeded("\(what): no bytes moved for \(idle)")
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let result = first else {
-            throw CallError.deadlineExceeded(what)
-        }
-        return result
+        throw CallError.deadlineExceeded(what)
     }
 }

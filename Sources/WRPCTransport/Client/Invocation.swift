@@ -9,6 +9,9 @@ public final class Invocation: Sendable {
     let demux: Demux
     let describe: String
 
+    /// Bytes decoded between yields of the loop.
+    static let decodeSlice = 256 << 10
+
     init(stream: any ByteStream, demux: Demux, describe: String) {
         self.stream = stream
         self.demux = demux
@@ -67,13 +70,23 @@ public final class Invocation: Sendable {
         var decoder = ValueDecoder(types: types, shape: shape, indexed: indexed, basePath: path, limits: limits)
         if try decoder.feed(EmptyCollection()) { return decoder }
         while let bytes = try await demux.next(path) {
-            do {
-                if try decoder.feed(bytes) { return decoder }
-            } catch where error.kind == .limitExceeded {
-                throw CallError.resultTooLarge("\(describe): \(error.message)")
-            } catch {
-                throw CallError.protocolError("\(describe): undecodable value on path \(path): \(error)")
-            }
+            // A big backlog is decoded in slices, yielding the loop between
+            // them, so that one large result does not hold up other calls.
+            var start = 0
+            repeat {
+                let end = min(bytes.count, start + Self.decodeSlice)
+                do {
+                    if try decoder.feed(bytes[start..<end]) {
+                        return decoder
+                    }
+                } catch where error.kind == .limitExceeded {
+                    throw CallError.resultTooLarge("\(describe): \(error.message)")
+                } catch {
+                    throw CallError.protocolError("\(describe): undecodable value on path \(path): \(error)")
+                }
+                start = end
+                if start < bytes.count { await Task.yield() }
+            } while start < bytes.count
         }
         throw CallError.protocolError("\(describe): the backend closed before the value on path \(path) was complete")
     }

@@ -1,4 +1,5 @@
 import ComponentValues
+import EventLoops
 import WIT
 
 /// Calls wRPC functions over a transport, driven by their WIT types.
@@ -15,10 +16,18 @@ public struct WRPCClient: Sendable {
     public func call<R: Sendable>(instance: String, name: String, params: [UInt8],
                                   deadline: ContinuousClock.Instant,
                                   _ body: @escaping @Sendable (Invocation) async throws -> R) async throws -> R {
+        try await call(instance: instance, name: name, params: params, watchdog: Watchdog(deadline: deadline), body)
+    }
+
+    /// The same, bounded by `watchdog`: a deadline that streaming bytes may
+    /// extend (the body reports them with `watchdog.touch()`).
+    public func call<R: Sendable>(instance: String, name: String, params: [UInt8],
+                                  watchdog: Watchdog,
+                                  _ body: @escaping @Sendable (Invocation) async throws -> R) async throws -> R {
         let describe = "\(instance.isEmpty ? "" : instance + ".")\(name) at \(transport.target)"
         let transport = self.transport
         do {
-            return try await withDeadline(deadline, what: describe) {
+            return try await withWatchdog(watchdog, what: describe) {
                 let stream: any ByteStream
                 do {
                     stream = try await transport.connect()
@@ -40,12 +49,21 @@ public struct WRPCClient: Sendable {
                     } catch {
                         throw CallError.protocolError("\(describe): sending the call failed: \(error)")
                     }
-                    let result = try await body(invocation)
+                    let result: R
+                    do {
+                        result = try await body(invocation)
+                    } catch {
+                        throw BodyError(error: error)
+                    }
                     group.cancelAll()
                     stream.close()
                     return result
                 }
             }
+        } catch let error as BodyError {
+            // The caller's own errors go back to it as they were.
+            if error.error is CancellationError { throw CallError.cancelled }
+            throw error.error
         } catch let error as CallError {
             throw error
         } catch is CancellationError {
@@ -53,6 +71,11 @@ public struct WRPCClient: Sendable {
         } catch {
             throw CallError.protocolError("\(describe): \(error)")
         }
+    }
+
+    /// An error thrown by a call's body, kept apart from the transport's own.
+    private struct BodyError: Error {
+        let error: any Error
     }
 
     /// A whole call: parameters already encoded (all ready), the write side

@@ -67,24 +67,34 @@ struct FrameReader {
 
     /// Paths deeper than this are refused: no WIT type nests that deep.
     static let maxPathLength = 256
-    private var buffer: [UInt8] = []
+    /// Bytes of an incomplete frame header, kept for the next feed.
+    private var partial: [UInt8] = []
     private var current: (path: [UInt32], remaining: Int)?
 
+    /// The events in `bytes`. Frame data is handed on without copying when
+    /// a read holds nothing but data (the common case for big streams).
     mutating func feed(_ bytes: [UInt8]) throws(ProtocolError) -> [Event] {
         var events: [Event] = []
-        buffer.append(contentsOf: bytes)
+        let input: [UInt8]
+        if partial.isEmpty {
+            input = bytes
+        } else {
+            input = partial + bytes
+            partial = []
+        }
         var pos = 0
-        defer { buffer.removeSubrange(0..<pos) }
-        while true {
+        while pos < input.count {
             if let (path, remaining) = current {
-                let n = min(remaining, buffer.count - pos)
-                if n == 0 && remaining > 0 { return events }
-                events.append(.data(path: path, bytes: Array(buffer[pos..<(pos + n)])))
+                let n = min(remaining, input.count - pos)
+                events.append(.data(path: path, bytes: pos == 0 && n == input.count ? input : Array(input[pos..<(pos + n)])))
                 pos += n
                 current = remaining - n > 0 ? (path, remaining - n) : nil
                 continue
             }
-            guard let (path, length, used) = try header(at: pos) else { return events }
+            guard let (path, length, used) = try header(input, at: pos) else {
+                partial = Array(input[pos...])
+                return events
+            }
             pos += used
             if length == 0 {
                 events.append(.closed(path: path))
@@ -92,10 +102,11 @@ struct FrameReader {
                 current = (path, length)
             }
         }
+        return events
     }
 
     /// A frame's path and data length, once all their bytes are here.
-    private func header(at start: Int) throws(ProtocolError) -> ([UInt32], Int, Int)? {
+    private func header(_ buffer: [UInt8], at start: Int) throws(ProtocolError) -> ([UInt32], Int, Int)? {
         var pos = start
         func leb() throws(ProtocolError) -> UInt64? {
             switch buffer.withUnsafeBufferPointer({ readUnsignedLEB($0, at: pos, bits: 32) }) {
@@ -109,6 +120,7 @@ struct FrameReader {
         guard let count = try leb() else { return nil }
         guard count <= Self.maxPathLength else { throw .malformed("frame path of \(count) elements") }
         var path: [UInt32] = []
+        path.reserveCapacity(Int(count))
         for _ in 0..<count {
             guard let p = try leb() else { return nil }
             path.append(UInt32(p))

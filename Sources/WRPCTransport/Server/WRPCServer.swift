@@ -1,4 +1,5 @@
 import ComponentValues
+import EventLoops
 import Logging
 import WIT
 
@@ -40,15 +41,30 @@ public struct WRPCServer: Sendable {
 
     public var instances: [String] { routes.keys.sorted() }
 
-    /// Accepts connections until the task is cancelled or the listener closes.
-    public func serve(_ listener: any ServerTransport) async {
+    /// Accepts connections on every loop of `group` until the task is
+    /// cancelled or the listener closes; each connection is served on the
+    /// loop that accepted it.
+    public func serve(_ listener: any ServerTransport, on group: EventLoopGroup = .shared) async {
+        await withDiscardingTaskGroup { loops in
+            for loop in group.loops {
+                loops.addTask(executorPreference: loop) { await self.acceptLoop(listener) }
+            }
+        }
+    }
+
+    private func acceptLoop(_ listener: any ServerTransport) async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let stream: any ByteStream
                 do {
                     stream = try await listener.accept()
                 } catch {
-                    if !Task.isCancelled { logger.error("accept failed on \(listener.address): \(error)") }
+                    // A closed listener is how serving ends; anything else is news.
+                    if !Task.isCancelled && !(error is CancellationError), case SocketError.closed? = error as? SocketError {
+                        return
+                    } else if !Task.isCancelled && !(error is CancellationError) {
+                        logger.error("accept failed on \(listener.address): \(error)")
+                    }
                     return
                 }
                 group.addTask { await self.connection(stream) }
@@ -90,7 +106,7 @@ public struct WRPCServer: Sendable {
                 try await channel.closeWrite()
                 // Let the caller finish sending before closing, so our results
                 // are not lost to a reset; but only for so long.
-                group.addTask { try? await Task.sleep(for: idleTimeout) }
+                group.addTask { try? await EventLoop.sleep(for: idleTimeout) }
                 _ = await group.next()
             } catch {
                 logger.warning("\(describe) failed: \(error)")

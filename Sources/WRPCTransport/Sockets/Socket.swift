@@ -2,21 +2,41 @@
 import Glibc
 #endif
 import CSystemShims
+import EventLoops
 import Synchronization
 
-/// A non-blocking stream socket. Reads and writes suspend on the poller
-/// when the kernel has nothing to give or no room to take.
+/// A non-blocking stream socket owned by one event loop: its readiness is
+/// reported by that loop, so a task on the same loop never leaves its thread
+/// to read or write.
 final class Socket: Sendable {
-    private let descriptor: Mutex<Int32>
+    private let descriptor: Atomic<Int32>
+    let loop: EventLoop
+    private let readiness = Readiness()
+    /// Bytes moved each way since the last wait: a peer that is always
+    /// ready would otherwise keep the loop's thread to itself.
+    private let readStreak = Atomic<Int>(0)
+    private let writeStreak = Atomic<Int>(0)
+    /// After this many bytes without waiting, a transfer lets the loop's
+    /// other work run before it goes on.
+    static let fairShare = 256 << 10
 
-    init(fd: Int32) {
-        descriptor = Mutex(fd)
+    /// Registers `fd` with `loop` (by default the caller's own).
+    init(fd: Int32, loop: EventLoop = .currentOrShared) throws {
+        descriptor = Atomic(fd)
+        self.loop = loop
+        do {
+            try loop.register(fd, [.read, .write, .hangup, .edge], readiness)
+        } catch {
+            Glibc.close(fd)
+            descriptor.store(-1, ordering: .relaxed)
+            throw SocketError.system("register with the event loop", EBADF)
+        }
     }
 
     /// The descriptor, or `.closed` once `close()` ran.
     private var fd: Int32 {
         get throws {
-            let fd = descriptor.withLock { $0 }
+            let fd = descriptor.load(ordering: .relaxed)
             guard fd >= 0 else { throw SocketError.closed }
             return fd
         }
@@ -31,10 +51,17 @@ final class Socket: Sendable {
                 n = Glibc.read(fd, raw.baseAddress, maximum)
                 count = max(n, 0)
             }
-            if n >= 0 { return buffer }
+            if n >= 0 {
+                if readStreak.add(n, ordering: .relaxed).newValue >= Self.fairShare {
+                    readStreak.store(0, ordering: .relaxed)
+                    await Task.yield()
+                }
+                return buffer
+            }
             let code = errno
             if code == EAGAIN || code == EWOULDBLOCK {
-                try await Poller.shared.wait(fd, for: .read)
+                readStreak.store(0, ordering: .relaxed)
+                try await readiness.wait(.read)
             } else if code != EINTR {
                 throw SocketError.system("read", code)
             }
@@ -47,7 +74,7 @@ final class Socket: Sendable {
 
     /// Writes `head` and `body` with `writev`, so a large body is not copied
     /// behind its small header. (SIGPIPE is ignored process-wide by the
-    /// poller, so a closed peer is an EPIPE error here, not a signal.)
+    /// loops, so a closed peer is an EPIPE error here, not a signal.)
     func write(_ head: [UInt8], _ body: [UInt8]) async throws {
         var offset = 0
         let total = head.count + body.count
@@ -55,18 +82,19 @@ final class Socket: Sendable {
             let fd = try fd
             let n: Int = head.withUnsafeBytes { h in
                 body.withUnsafeBytes { b in
-                    var parts = [iovec](repeating: iovec(), count: 2)
-                    var count: Int32 = 0
+                    var parts = (iovec(), iovec())
+                    var count: Int32 = 1
                     if offset < head.count {
-                        parts[0] = iovec(iov_base: UnsafeMutableRawPointer(mutating: h.baseAddress! + offset), iov_len: head.count - offset)
-                        parts[1] = iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: body.count)
+                        parts.0 = iovec(iov_base: UnsafeMutableRawPointer(mutating: h.baseAddress! + offset), iov_len: head.count - offset)
+                        parts.1 = iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: body.count)
                         count = body.isEmpty ? 1 : 2
                     } else {
                         let at = offset - head.count
-                        parts[0] = iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress! + at), iov_len: body.count - at)
-                        count = 1
+                        parts.0 = iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress! + at), iov_len: body.count - at)
                     }
-                    return Glibc.writev(fd, parts, count)
+                    return withUnsafePointer(to: &parts) {
+                        $0.withMemoryRebound(to: iovec.self, capacity: 2) { Glibc.writev(fd, $0, count) }
+                    }
                 }
             }
             if n >= 0 {
@@ -75,10 +103,15 @@ final class Socket: Sendable {
             }
             let code = errno
             if code == EAGAIN || code == EWOULDBLOCK {
-                try await Poller.shared.wait(fd, for: .write)
+                writeStreak.store(0, ordering: .relaxed)
+                try await readiness.wait(.write)
             } else if code != EINTR {
                 throw SocketError.system("writev", code)
             }
+        }
+        if writeStreak.add(total, ordering: .relaxed).newValue >= Self.fairShare {
+            writeStreak.store(0, ordering: .relaxed)
+            await Task.yield()
         }
     }
 
@@ -88,24 +121,22 @@ final class Socket: Sendable {
     }
 
     func close() {
-        let fd = descriptor.withLock { fd in
-            defer { fd = -1 }
-            return fd
-        }
+        let fd = descriptor.exchange(-1, ordering: .acquiringAndReleasing)
         guard fd >= 0 else { return }
-        Poller.shared.forget(fd)
+        loop.deregister(fd)
+        readiness.close()
         Glibc.close(fd)
     }
 
     deinit { close() }
 
-    // MARK: - Connecting and listening
+    // MARK: - Connecting
 
     static func connect(_ address: SocketAddress) async throws -> Socket {
         let fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError.system("socket", errno) }
-        let socket = Socket(fd: fd)
-        if address.family != AF_UNIX { socket.setNoDelay() }
+        let socket = try Socket(fd: fd)
+        if address.family != AF_UNIX { setNoDelay(fd) }
         let r = address.withSockAddr { Glibc.connect(fd, $0, $1) }
         if r != 0 {
             let code = errno
@@ -114,7 +145,7 @@ final class Socket: Sendable {
                 throw SocketError.system("connect", code)
             }
             do {
-                try await Poller.shared.wait(fd, for: .write)
+                try await socket.readiness.wait(.write)
             } catch {
                 socket.close()
                 throw error
@@ -130,70 +161,120 @@ final class Socket: Sendable {
         return socket
     }
 
-    func setNoDelay() {
-        guard let fd = try? fd else { return }
+    static func setNoDelay(_ fd: Int32) {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
+}
 
-    static func listen(_ address: SocketAddress, backlog: Int32 = 1024) throws -> Socket {
+/// A listening socket that every loop may accept on: each loop that calls
+/// `accept()` watches it too (exclusively, so a new connection wakes one
+/// loop), and the connection belongs to the loop that took it.
+final class ListeningSocket: Sendable {
+    private let descriptor: Atomic<Int32>
+    private let watchers = Mutex<[ObjectIdentifier: (EventLoop, Readiness)]>([:])
+
+    init(fd: Int32) {
+        descriptor = Atomic(fd)
+    }
+
+    var fd: Int32 { descriptor.load(ordering: .relaxed) }
+
+    static func listen(_ address: SocketAddress, backlog: Int32 = 1024) throws -> ListeningSocket {
         let fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError.system("socket", errno) }
-        let socket = Socket(fd: fd)
         if address.family != AF_UNIX {
             var one: Int32 = 1
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         }
         guard address.withSockAddr({ bind(fd, $0, $1) }) == 0 else {
             let code = errno
-            socket.close()
+            Glibc.close(fd)
             throw SocketError.system("bind \(address)", code)
         }
         guard Glibc.listen(fd, backlog) == 0 else {
             let code = errno
-            socket.close()
+            Glibc.close(fd)
             throw SocketError.system("listen", code)
         }
-        return socket
+        return ListeningSocket(fd: fd)
+    }
+
+    /// The caller's loop's view of this socket, registered on first use.
+    private func readiness(on loop: EventLoop) throws -> Readiness {
+        try watchers.withLock { all in
+            if let (_, r) = all[ObjectIdentifier(loop)] { return r }
+            let fd = descriptor.load(ordering: .relaxed)
+            guard fd >= 0 else { throw SocketError.closed }
+            let r = Readiness()
+            do {
+                try loop.register(fd, [.read, .edge, .exclusive], r)
+            } catch {
+                throw SocketError.system("register the listener", EBADF)
+            }
+            all[ObjectIdentifier(loop)] = (loop, r)
+            return r
+        }
     }
 
     func accept() async throws -> Socket {
+        let loop = EventLoop.currentOrShared
+        let readiness = try readiness(on: loop)
         while true {
-            let fd = try fd
+            let fd = descriptor.load(ordering: .relaxed)
+            guard fd >= 0 else { throw SocketError.closed }
             let client = wrpc_accept(fd)
             if client >= 0 {
-                let s = Socket(fd: client)
-                s.setNoDelay()
-                return s
+                Socket.setNoDelay(client)
+                return try Socket(fd: client, loop: loop)
             }
             let code = errno
             if code == EAGAIN || code == EWOULDBLOCK {
-                try await Poller.shared.wait(fd, for: .read)
+                try await readiness.wait(.read)
             } else if code == EMFILE || code == ENFILE {
                 // Out of descriptors: back off rather than spin.
-                try await Task.sleep(for: .milliseconds(10))
+                try await loop.sleep(until: .now + .milliseconds(10))
             } else if code != EINTR && code != ECONNABORTED {
                 throw SocketError.system("accept", code)
             }
         }
     }
 
+    func close() {
+        let fd = descriptor.exchange(-1, ordering: .acquiringAndReleasing)
+        guard fd >= 0 else { return }
+        let all = watchers.withLock { w in
+            defer { w = [:] }
+            return Array(w.values)
+        }
+        for (loop, readiness) in all {
+            loop.deregister(fd)
+            readiness.close()
+        }
+        Glibc.close(fd)
+    }
+
+    deinit { close() }
+
     /// The port a TCP listener is bound to (for port 0).
-    var localPort: Int? {
-        guard let fd = try? fd else { return nil }
-        var storage = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let r = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        guard r == 0 else { return nil }
-        switch Int32(storage.ss_family) {
-        case AF_INET:
-            return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) } }
-        case AF_INET6:
-            return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) } }
-        default:
-            return nil
-        }
+    var localPort: Int? { boundPort(fd) }
+}
+
+/// The port `fd` is bound to, if it is a TCP socket.
+func boundPort(_ fd: Int32) -> Int? {
+    guard fd >= 0 else { return nil }
+    var storage = sockaddr_storage()
+    var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    let r = withUnsafeMutablePointer(to: &storage) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+    }
+    guard r == 0 else { return nil }
+    switch Int32(storage.ss_family) {
+    case AF_INET:
+        return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) } }
+    case AF_INET6:
+        return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) } }
+    default:
+        return nil
     }
 }

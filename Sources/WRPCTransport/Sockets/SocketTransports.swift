@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import EventLoops
 
 /// A socket connection as a `ByteStream`.
 struct SocketStream: ByteStream {
@@ -34,7 +35,7 @@ public struct TCPTransport: ClientTransport {
     public func connect() async throws -> any ByteStream {
         let addresses: [SocketAddress]
         do {
-            addresses = try SocketAddress.tcp(host: host, port: port)
+            addresses = try await resolved()
         } catch {
             throw ConnectError.unavailable("\(target): \(error)")
         }
@@ -49,6 +50,16 @@ public struct TCPTransport: ClientTransport {
             }
         }
         throw ConnectError.unavailable("\(target): \(last.map { "\($0)" } ?? "no address")")
+    }
+
+    /// A numeric host needs no lookup; a name is looked up by getaddrinfo,
+    /// which blocks, so that runs on the global pool rather than a loop.
+    private func resolved() async throws -> [SocketAddress] {
+        if let numeric = try? SocketAddress.tcp(host: host, port: port, numericOnly: true) { return numeric }
+        let (host, port) = (self.host, self.port)
+        return try await withTaskExecutorPreference(globalConcurrentExecutor) {
+            try SocketAddress.tcp(host: host, port: port)
+        }
     }
 }
 
@@ -85,15 +96,16 @@ public enum ConnectError: Error, CustomStringConvertible {
     }
 }
 
-/// A listening socket, TCP or Unix.
+/// A listening socket, TCP or Unix. Every event loop may accept on it, and
+/// a connection stays on the loop that accepted it.
 public final class SocketListener: ServerTransport {
-    let socket: Socket
+    let socket: ListeningSocket
     public let address: String
     /// The bound TCP port (useful after binding port 0).
     public let port: Int?
     private let unixPath: String?
 
-    init(socket: Socket, address: String, port: Int?, unixPath: String?) {
+    init(socket: ListeningSocket, address: String, port: Int?, unixPath: String?) {
         self.socket = socket
         self.address = address
         self.port = port
@@ -104,7 +116,7 @@ public final class SocketListener: ServerTransport {
         guard let address = try SocketAddress.tcp(host: host, port: port).first else {
             throw TransportURLError.invalid("cannot resolve \(host)")
         }
-        let socket = try Socket.listen(address)
+        let socket = try ListeningSocket.listen(address)
         let bound = socket.localPort ?? port
         let shown = host.contains(":") ? "tcp://[\(host)]:\(bound)" : "tcp://\(host):\(bound)"
         return SocketListener(socket: socket, address: shown, port: bound, unixPath: nil)
@@ -113,7 +125,7 @@ public final class SocketListener: ServerTransport {
     public static func unix(path: String) throws -> SocketListener {
         // A stale socket file from an earlier run would make bind fail.
         unlink(path)
-        let socket = try Socket.listen(try SocketAddress.unix(path))
+        let socket = try ListeningSocket.listen(try SocketAddress.unix(path))
         return SocketListener(socket: socket, address: "unix://\(path)", port: nil, unixPath: path)
     }
 

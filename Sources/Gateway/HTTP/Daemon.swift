@@ -1,0 +1,116 @@
+import CMicroHTTPD
+import EventLoops
+import Synchronization
+
+/// One libmicrohttpd daemon, driven by one event loop: its epoll descriptor
+/// sits in the loop's, and `MHD_run` is called when it is readable, when a
+/// suspended connection was resumed, and at libmicrohttpd's own timeout.
+final class Daemon: IOHandler, @unchecked Sendable {
+    // @unchecked: `mhd` calls, `timer` and `runScheduled` happen on `loop`'s thread only.
+    let loop: EventLoop
+    unowned let server: HTTPServer
+    private(set) var mhd: OpaquePointer?
+    private var epollFD: Int32 = -1
+    private var timer: LoopTimer?
+    private var timerDue: ContinuousClock.Instant?
+    private var runScheduled = false
+    /// Exchanges whose connection is open, so that stopping can resume them first.
+    private var exchanges: [ObjectIdentifier: Exchange] = [:]
+
+    init(loop: EventLoop, server: HTTPServer) {
+        self.loop = loop
+        self.server = server
+    }
+
+    /// Starts libmicrohttpd on `listenFD` (it owns the descriptor from now on).
+    func start(listenFD: Int32, ipv6: Bool, limits: HTTPLimits, connectionLimit: Int) throws {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        guard let mhd = wrpc_mhd_start(listenFD, ipv6 ? 1 : 0, UInt32(connectionLimit), UInt32(limits.idleTimeoutSeconds),
+                                       limits.maxHeaderBytes, MHDCallbacks.access, me, MHDCallbacks.completed, me) else {
+            throw HTTPServerError.cannotStart("libmicrohttpd refused to start on the listening socket")
+        }
+        self.mhd = mhd
+        epollFD = wrpc_mhd_epoll_fd(mhd)
+        do {
+            try loop.register(epollFD, [.read], self)
+        } catch {
+            MHD_stop_daemon(mhd)
+            self.mhd = nil
+            throw HTTPServerError.cannotStart("cannot watch libmicrohttpd's epoll descriptor: \(error)")
+        }
+        loop.execute { self.run() }
+    }
+
+    func ready(_ events: IOEvents) { run() }
+
+    /// Asks for a run on this loop's next pass (coalesced).
+    func scheduleRun() {
+        guard !runScheduled else { return }
+        runScheduled = true
+        loop.execute { [self] in
+            runScheduled = false
+            run()
+        }
+    }
+
+    private func run() {
+        guard let mhd else { return }
+        MHD_run(mhd)
+        armTimer(wrpc_mhd_timeout_ms(mhd))
+    }
+
+    /// libmicrohttpd wants to run within `ms` (0: data is pending now; -1:
+    /// no timeout). At most a second regardless, because a freed slot
+    /// under the connection limit is reported by nothing else.
+    private func armTimer(_ ms: Int64) {
+        if ms == 0 {
+            scheduleRun()
+            return
+        }
+        let due = ContinuousClock.now + .milliseconds(ms < 0 ? 1000 : min(ms, 1000))
+        // An earlier pending timer will do: it runs, and re-arms from there.
+        if let timerDue, timerDue <= due, timer != nil { return }
+        timer?.cancel()
+        timerDue = due
+        timer = loop.schedule(at: due) { [self] in
+            timer = nil
+            timerDue = nil
+            run()
+        }
+    }
+
+    // MARK: - Exchanges
+
+    func opened(_ exchange: Exchange) {
+        exchanges[ObjectIdentifier(exchange)] = exchange
+    }
+
+    func closed(_ exchange: Exchange) {
+        exchanges[ObjectIdentifier(exchange)] = nil
+    }
+
+    /// Stops accepting; the listening socket is closed at once, so the
+    /// kernel sends new connections to the daemons that still listen.
+    func quiesce() {
+        guard let mhd else { return }
+        let fd = MHD_quiesce_daemon(mhd)
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Stops the daemon: suspended connections are resumed first, as
+    /// libmicrohttpd requires, and then closed with the rest.
+    func stop() {
+        guard let mhd else { return }
+        for exchange in exchanges.values { exchange.wake() }
+        loop.deregister(epollFD)
+        timer?.cancel()
+        timer = nil
+        self.mhd = nil
+        MHD_stop_daemon(mhd)
+        exchanges = [:]
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,45 @@
+import EventLoops
+
+public struct HTTPRequest: Sendable {
+    public let method: String
+    /// The path as libmicrohttpd hands it over: percent-decoded.
+    public let path: String
+    /// Header names in lower case.
+    public let headers: [(String, String)]
+    public let query: [(String, String)]
+    /// The whole body, for requests whose body is buffered.
+    public let body: [UInt8]
+    /// The body as it arrives, for requests whose body is streamed.
+    public let bodyStream: BodyReader?
+
+    public init(method: String, path: String, headers: [(String, String)], query: [(String, String)] = [],
+                body: [UInt8] = [], bodyStream: BodyReader? = nil) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.query = query
+        self.body = body
+        self.bodyStream = bodyStream
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0 == name }?.1
+    }
+
+    public func queryValue(_ name: String) -> String? {
+        query.first { $0.0 == name }?.1
+    }
+}
+
+/// A streamed request body, piece by piece as the client sends it.
+public struct BodyReader: Sendable {
+    let queue: ByteQueue
+
+    public init(_ queue: ByteQueue) { self.queue = queue }
+
+    /// The next piece; nil at the end of the body; throws if the client went away.
+    public func next() async throws -> [UInt8]? { try await queue.next() }
+
+    /// Stop reading: the rest is read from the client and dropped.
+    public func discard() { queue.cancel(CancellationError()) }
+}

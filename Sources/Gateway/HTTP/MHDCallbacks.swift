@@ -1,0 +1,53 @@
+import CMicroHTTPD
+
+/// libmicrohttpd's C callbacks: they capture nothing and find their daemon
+/// or exchange through the context pointer. All run on the daemon's loop.
+enum MHDCallbacks {
+    static let access: wrpc_mhd_access_handler = { cls, connection, url, method, _, uploadData, uploadSize, reqCls in
+        let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
+        return daemon.server.access(daemon, connection!, String(cString: url!), String(cString: method!),
+                                    uploadData, uploadSize!, reqCls!)
+    }
+
+    static let completed: wrpc_mhd_completed_handler = { cls, _, reqCls, _ in
+        guard let raw = reqCls?.pointee else { return }
+        reqCls?.pointee = nil
+        let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
+        let exchange = Unmanaged<Exchange>.fromOpaque(raw).takeRetainedValue()
+        exchange.completed()
+        daemon.closed(exchange)
+        daemon.server.finishedRequest()
+    }
+
+    /// The content reader of a streamed response; its context is the
+    /// exchange, retained until `release`.
+    static let reader: wrpc_mhd_reader = { cls, _, buffer, max in
+        let box = Unmanaged<ReaderBox>.fromOpaque(cls!).takeUnretainedValue()
+        return box.exchange.readBody(into: UnsafeMutableRawBufferPointer(start: buffer, count: max), response: box.response)
+    }
+
+    static let release: wrpc_mhd_free = { cls in
+        Unmanaged<ReaderBox>.fromOpaque(cls!).release()
+    }
+
+    static let collect: MHD_KeyValueIterator = { cls, _, key, value in
+        let box = Unmanaged<ValueBox>.fromOpaque(cls!).takeUnretainedValue()
+        let k = String(cString: key!)
+        box.values.append((box.lowercase ? k.lowercased() : k, value.map { String(cString: $0) } ?? ""))
+        return .YES
+    }
+}
+
+/// What a content reader needs: its exchange, and the response object
+/// (to add trailers to just before the end).
+final class ReaderBox {
+    let exchange: Exchange
+    var response: OpaquePointer?
+    init(_ exchange: Exchange) { self.exchange = exchange }
+}
+
+final class ValueBox {
+    let lowercase: Bool
+    var values: [(String, String)] = []
+    init(lowercase: Bool) { self.lowercase = lowercase }
+}
