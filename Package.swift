@@ -46,6 +46,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CurlClient",
+            dependencies: ["CCurl", "EventLoops"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "DemoBackend",
             dependencies: [
                 "WRPCTransport", "ComponentValues", "WIT",
@@ -57,7 +62,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "EventLoops", "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CCurl",
+                "EventLoops", "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CurlClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -77,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "wrpc-gateway-bench",
             dependencies: [
-                "WIT", "ComponentValues", "WRPCTransport", "DemoBackend", "Gateway",
+                "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "DemoBackend", "Gateway",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -87,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
+                "Gateway", "CurlClient", "EventLoops", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

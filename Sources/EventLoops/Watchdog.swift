@@ -41,6 +41,50 @@ public final class Watchdog: Sendable {
             try await EventLoop.sleep(until: at)
         }
     }
+
+    /// Calls `action` once on `loop` when the watchdog expires; the timer is
+    /// re-armed lazily (activity only moves a timestamp), so a busy stream
+    /// costs no timer work per chunk.
+    func arm(on loop: EventLoop, _ action: @escaping @Sendable () -> Void) -> WatchdogTimer {
+        let timer = WatchdogTimer()
+        timer.schedule(self, on: loop, action)
+        return timer
+    }
+}
+
+/// The loop timer behind `Watchdog.arm`, cancellable from any thread.
+final class WatchdogTimer: Sendable {
+    private struct State {
+        var timer: LoopTimer?
+        var cancelled = false
+    }
+
+    private let state = Mutex(State())
+
+    func schedule(_ watchdog: Watchdog, on loop: EventLoop, _ action: @escaping @Sendable () -> Void) {
+        let t = loop.schedule(at: watchdog.expiry) { [self] in
+            if ContinuousClock.now >= watchdog.expiry {
+                action()
+            } else {
+                schedule(watchdog, on: loop, action)
+            }
+        }
+        let keep = state.withLock { s -> Bool in
+            guard !s.cancelled else { return false }
+            s.timer = t
+            return true
+        }
+        if !keep { t.cancel() }
+    }
+
+    func cancel() {
+        let t = state.withLock { s -> LoopTimer? in
+            s.cancelled = true
+            defer { s.timer = nil }
+            return s.timer
+        }
+        t?.cancel()
+    }
 }
 
 /// How a race against a watchdog ended.
@@ -50,16 +94,29 @@ public enum Bounded<Value: Sendable>: Sendable {
 }
 
 /// Runs `operation` until it finishes or `watchdog` expires; on expiry the
-/// operation is cancelled (and awaited: it must honour cancellation).
+/// operation is cancelled (and awaited: it must honour cancellation). The
+/// operation runs as one task on the caller's loop (or the global pool when
+/// the caller is not on a loop) and the watchdog is a loop timer, not a
+/// second task: deadlines are set on every call, and rarely fire.
 public func withWatchdog<R: Sendable>(_ watchdog: Watchdog,
                                       _ operation: @escaping @Sendable () async throws -> R) async throws -> Bounded<R> {
-    try await withThrowingTaskGroup(of: Bounded<R>.self) { group in
-        group.addTask { .finished(try await operation()) }
-        group.addTask {
-            try await watchdog.expired()
-            return .expired
+    let current = EventLoop.current
+    let task = Task(executorPreference: current) { try await operation() }
+    let expired = Atomic<Bool>(false)
+    let timer = watchdog.arm(on: current ?? .currentOrShared) {
+        expired.store(true, ordering: .releasing)
+        task.cancel()
+    }
+    defer { timer.cancel() }
+    do {
+        let value = try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+        return .finished(value)
+    } catch {
+        if expired.load(ordering: .acquiring) { return .expired }
+        throw error
     }
 }

@@ -90,6 +90,12 @@ public final class Gateway: Sendable {
         let elapsed = ContinuousClock.now - started
         let status = record.status ?? 499
         metrics.request(route: route, status: status, duration: elapsed)
+        switch record.outcome {
+        case .complete: break
+        case .open, .clientGone: metrics.incomplete(route: route, reason: "client_gone")
+        case .cut: metrics.incomplete(route: route, reason: "cut")
+        }
+        guard logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = [
             "method": .string(request.method), "path": .string(request.path), "status": .stringConvertible(status),
             "duration_ms": .string(String(format: "%.3f", Double(elapsed.nanoseconds) / 1e6)), "request_id": .string(requestID),
@@ -100,11 +106,9 @@ public final class Gateway: Sendable {
             break
         case .open, .clientGone:
             metadata["outcome"] = "client_gone"
-            metrics.incomplete(route: route, reason: "client_gone")
         case .cut(let reason):
             metadata["outcome"] = "cut"
             metadata["error"] = .string(reason)
-            metrics.incomplete(route: route, reason: "cut")
         }
         logger.info("request", metadata: metadata)
     }
@@ -114,17 +118,7 @@ public final class Gateway: Sendable {
         if let given, (1...128).contains(given.utf8.count), given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
             return given
         }
-        var rng = SystemRandomNumberGenerator()
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 32)
-        for half in 0..<2 {
-            var v = rng.next()
-            for i in 0..<16 {
-                out[half * 16 + i] = digits[Int(v & 0xF)]
-                v >>= 4
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        return RequestIDs.next()
     }
 
     /// Answers `request` through `sink`, naming its route for the metrics.

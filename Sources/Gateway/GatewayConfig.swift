@@ -1,3 +1,4 @@
+import CurlClient
 import WRPCTransport
 
 /// Everything the gateway needs to run; the CLI fills it from flags and

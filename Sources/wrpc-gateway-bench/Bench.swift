@@ -10,9 +10,10 @@ struct Bench {
         "transport": transportBenchmark,
         "gateway": gatewayBenchmark,
         "stream": streamBenchmark,
+        "fairness": fairnessBenchmark,
     ]
 
-    static func main() async throws {
+    static func main() async {
         var args = Array(CommandLine.arguments.dropFirst())
         var shared = ProcessInfo.processInfo.environment["WRPC_SHARED_DIR"] ?? "../shared"
         if let i = args.firstIndex(of: "--shared"), i + 1 < args.count {
@@ -20,13 +21,22 @@ struct Bench {
             args.removeSubrange(i...(i + 1))
         }
         let selected = args.isEmpty ? suites.keys.sorted() : args
+        if let unknown = selected.first(where: { suites[$0] == nil }) {
+            FileHandle.standardError.write(Data("unknown suite \(unknown); known: \(suites.keys.sorted().joined(separator: ", "))\n".utf8))
+            exit(2)
+        }
+        // Gateway and backend run as children; none may outlive the bench.
+        ChildProcess.stopAllOnSignal()
         print("Machine: \(machineDescription()); Swift release build\n")
-        for name in selected {
-            guard let suite = suites[name] else {
-                FileHandle.standardError.write(Data("unknown suite \(name); known: \(suites.keys.sorted().joined(separator: ", "))\n".utf8))
-                exit(2)
+        do {
+            for name in selected {
+                try await suites[name]!(shared)
+                flushTables()
             }
-            try await suite(shared)
+        } catch {
+            ChildProcess.stopAll()
+            FileHandle.standardError.write(Data("bench failed: \(error)\n".utf8))
+            exit(1)
         }
     }
 }

@@ -60,3 +60,16 @@ func machineDescription() -> String {
     let cpu = line?.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
     return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB"
 }
+
+/// A table's title line, naming the machine: the figures are only
+/// comparable with ratios from the same run on the same CPU.
+func printTitle(_ title: String) {
+    print("## \(title) — \(machineDescription())")
+}
+
+/// Sends what was printed on: stdout into a pipe or `tee` is block-buffered,
+/// and a fairness run takes minutes. (`fflush(nil)` flushes every stream,
+/// without touching the C global `stdout`, which Swift 6 rejects.)
+func flushTables() {
+    fflush(nil)
+}

@@ -1,50 +1,8 @@
 import ComponentValues
 import DemoBackend
 import Foundation
-import Synchronization
 import WIT
 import WRPCTransport
-
-/// Latency figures of a run of calls.
-struct LoadResult {
-    let calls: Int
-    let seconds: Double
-    let latencies: [Double]  // microseconds, sorted
-
-    var callsPerSecond: Double { Double(calls) / seconds }
-    func percentile(_ p: Double) -> Double {
-        latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-    }
-}
-
-/// Runs `call` from `concurrency` tasks for `duration`, timing each call.
-func load(concurrency: Int, duration: Duration, _ call: @escaping @Sendable () async throws -> Void) async throws -> LoadResult {
-    // Warm up: connections, allocations, the poller thread.
-    for _ in 0..<200 { try await call() }
-    let clock = ContinuousClock()
-    let start = clock.now
-    let end = start + duration
-    let all = try await withThrowingTaskGroup(of: [Double].self) { group in
-        for _ in 0..<concurrency {
-            group.addTask {
-                var lat: [Double] = []
-                while clock.now < end {
-                    let t0 = clock.now
-                    try await call()
-                    let d = clock.now - t0
-                    lat.append(Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12)
-                }
-                return lat
-            }
-        }
-        var out: [Double] = []
-        for try await l in group { out += l }
-        return out
-    }
-    let elapsed = clock.now - start
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    return LoadResult(calls: all.count, seconds: seconds, latencies: all.sorted())
-}
 
 func printLoad(_ rows: [(String, LoadResult)], baseline: LoadResult) {
     print("| case | calls/s | p50 | p99 | × baseline calls/s |")

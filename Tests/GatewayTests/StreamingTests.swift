@@ -162,7 +162,55 @@ import WRPCTransport
         #expect(bytes.status == 200)
         #expect(!bytes.complete, "a cut byte stream must not end with the final chunk")
         #expect(bytes.body.count == 1000)
+        // Counted and logged as they ended, not as the clean 200s their status lines said.
+        let metrics = try await http(stack.port, "GET", "/metrics").text
+        #expect(metrics.contains("wrpc_gateway_http_responses_incomplete_total{route=\"invoke\",reason=\"cut\"} 3"), "\(metrics)")
         await stack.stop()
+    }
+
+    /// The call deadline bounds the wait for the response's head; once body
+    /// bytes flow, only a pause longer than the stream idle timeout ends the
+    /// call. Pacing: a chunk every 50 ms against a 400 ms deadline and a
+    /// 5 s idle timeout, so only a stall far beyond any scheduling delay counts.
+    @Test func aMovingUploadOutlivesTheDeadlineAndAStalledOneDoesNot() async throws {
+        let stack = try Stack { $0.defaultTimeout = .milliseconds(400); $0.streamIdleTimeout = .seconds(5) }
+        let stream = try await TCPTransport(host: "127.0.0.1", port: stack.port).connect()
+        defer { stream.close() }
+        try await stream.write(Array("POST /invoke/\(blobs)/upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
+        let piece = [UInt8](repeating: 3, count: 1000)
+        let started = ContinuousClock.now
+        var sent = 0
+        while ContinuousClock.now - started < .milliseconds(1200) {
+            try await stream.write(Array(String(piece.count, radix: 16).utf8) + [13, 10] + piece + [13, 10])
+            sent += piece.count
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await stream.write(Array("0\r\n\r\n".utf8))
+        var raw: [UInt8] = []
+        while case let b = try await stream.read(), !b.isEmpty { raw += b }
+        let moving = try parseReply(raw)
+        #expect(moving.status == 200, "\(moving.text)")
+        #expect(moving.text.contains("\"bytes\":\(sent)"))
+
+        // Stalled after the first chunk: answered 504 at the idle timeout,
+        // while the client is still in the middle of its body.
+        let stalledStack = try Stack { $0.defaultTimeout = .milliseconds(200); $0.streamIdleTimeout = .milliseconds(700) }
+        let stalled = try await TCPTransport(host: "127.0.0.1", port: stalledStack.port).connect()
+        defer { stalled.close() }
+        try await stalled.write(Array("POST /invoke/\(blobs)/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
+        // Taken before the chunk goes: its activity can only come later.
+        let t0 = ContinuousClock.now
+        try await stalled.write(Array(String(piece.count, radix: 16).utf8) + [13, 10] + piece + [13, 10])
+        raw = []
+        while case let b = try await stalled.read(), !b.isEmpty { raw += b }
+        let waited = ContinuousClock.now - t0
+        let reply = try parseReply(raw)
+        #expect(reply.status == 504, "\(reply.text)")
+        #expect(reply.json?["code"]?.stringValue == "deadline_exceeded")
+        #expect(reply.json?["message"]?.stringValue?.contains("no bytes moved") == true, "\(reply.text)")
+        #expect(waited >= .milliseconds(700), "answered after \(waited), before the idle timeout")
+        await stack.stop()
+        await stalledStack.stop()
     }
 }
 

@@ -1,4 +1,5 @@
 import ComponentValues
+import CurlClient
 import DemoBackend
 import Foundation
 @testable import Gateway

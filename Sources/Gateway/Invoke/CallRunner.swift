@@ -1,3 +1,4 @@
+import CurlClient
 import ComponentValues
 import EventLoops
 import WIT
@@ -51,6 +52,11 @@ extension Gateway {
         do {
             try await client.call(instance: plan.instance, name: plan.function.wireName, params: plan.params,
                                   watchdog: watchdog) { inv in
+                guard !plan.feeds.isEmpty else {
+                    // Everything is sent already: no second task needed.
+                    try await inv.closeWrite()
+                    return try await self.results(plan, inv, sink, limits, watchdog)
+                }
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try await withThrowingTaskGroup(of: Void.self) { feeding in
@@ -91,6 +97,7 @@ extension Gateway {
         }
         if let kind = error.upstreamKind { metrics.upstreamError(kind) }
         if let format, let marker = format.failure(error) {
+            sink.noteFailure("\(error.code): \(error.message)")
             try? await sink.write(marker)
             try? await sink.finish()
         } else {

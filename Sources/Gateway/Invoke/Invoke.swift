@@ -1,3 +1,4 @@
+import CurlClient
 import ComponentValues
 import EventLoops
 import WIT
@@ -21,7 +22,11 @@ extension Gateway {
 
     /// `application/json` from `Application/JSON; charset=utf-8`; nil without the header.
     static func mediaType(_ contentType: String?) -> String? {
-        contentType.map { $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
+        guard let contentType else { return nil }
+        // By hand rather than with Foundation's trimming: this runs on every request.
+        let type = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        let trimmed = type.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+        return String(decoding: trimmed, as: UTF8.self).lowercased()
     }
 
     static func isJSON(_ media: String?) -> Bool {

@@ -26,6 +26,8 @@ final class RecordingSink: ResponseSink {
     private let inner: any ResponseSink
     let requestID: String
     private let state = Mutex(Record())
+    /// Set when the body carries an error marker: its end is not a clean one.
+    private let failure = Mutex<String?>(nil)
     private let onEnd: @Sendable (Record) -> Void
 
     init(_ inner: any ResponseSink, requestID: String, onEnd: @escaping @Sendable (Record) -> Void) {
@@ -46,6 +48,12 @@ final class RecordingSink: ResponseSink {
             return r
         }
         if let ended { onEnd(ended) }
+    }
+
+    /// The body will end with an error marker (NDJSON's error line, SSE's
+    /// error event): a well-formed end, but not a successful one.
+    func noteFailure(_ reason: String) {
+        failure.withLock { $0 = reason }
     }
 
     /// The responder is done: if the answer never ended, its client is gone.
@@ -78,7 +86,7 @@ final class RecordingSink: ResponseSink {
 
     func finish(trailers: [(String, String)]) async throws {
         try await noting { try await inner.finish(trailers: trailers) }
-        end(.complete)
+        end(failure.withLock { $0 }.map { .cut($0) } ?? .complete)
     }
 
     func fail(_ error: any Error) async {

@@ -15,6 +15,7 @@ final class Socket: Sendable {
     /// Bytes moved each way since the last wait: a peer that is always
     /// ready would otherwise keep the loop's thread to itself.
     private let readStreak = Atomic<Int>(0)
+    private let readSize = Atomic<Int>(4 << 10)
     private let writeStreak = Atomic<Int>(0)
     /// After this many bytes without waiting, a transfer lets the loop's
     /// other work run before it goes on.
@@ -43,13 +44,21 @@ final class Socket: Sendable {
     }
 
     /// Reads up to `maximum` bytes; an empty result is the end of the stream.
+    /// The buffer grows while reads fill it and shrinks when they do not, so
+    /// small answers do not each allocate (and free) 64 KiB.
     func read(maximum: Int = 64 << 10) async throws -> [UInt8] {
         while true {
             let fd = try fd
             var n = 0
-            let buffer = [UInt8](unsafeUninitializedCapacity: maximum) { raw, count in
-                n = Glibc.read(fd, raw.baseAddress, maximum)
+            let size = min(maximum, readSize.load(ordering: .relaxed))
+            let buffer = [UInt8](unsafeUninitializedCapacity: size) { raw, count in
+                n = Glibc.read(fd, raw.baseAddress, size)
                 count = max(n, 0)
+            }
+            if n == size {
+                readSize.store(min(size * 2, 64 << 10), ordering: .relaxed)
+            } else if n < size / 4 {
+                readSize.store(max(size / 2, 4 << 10), ordering: .relaxed)
             }
             if n >= 0 {
                 if readStreak.add(n, ordering: .relaxed).newValue >= Self.fairShare {
@@ -123,7 +132,7 @@ final class Socket: Sendable {
     func close() {
         let fd = descriptor.exchange(-1, ordering: .acquiringAndReleasing)
         guard fd >= 0 else { return }
-        loop.deregister(fd)
+        loop.forget(fd)
         readiness.close()
         Glibc.close(fd)
     }

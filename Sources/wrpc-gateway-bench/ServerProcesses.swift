@@ -1,0 +1,95 @@
+import Foundation
+import WRPCTransport
+
+/// A server running as a child process, and the loopback port it serves.
+struct ServerProcess {
+    let child: ChildProcess
+    let port: Int
+    /// The flags beyond what every run of this server gets.
+    var extraFlags: [String] = []
+    var pid: Int32 { child.pid }
+    func stop() { child.stop() }
+
+    /// For a table's caption.
+    var flagsDescription: String {
+        extraFlags.isEmpty ? "no extra flags; GATEWAY_FLAGS adds some" : "`\(extraFlags.joined(separator: " "))`"
+    }
+}
+
+/// Starts the `wrpc-gateway` binary's servers as separate processes, the
+/// way they are deployed, so the bench can read the gateway's own CPU time,
+/// context switches and RSS from /proc.
+enum ServerProcesses {
+    /// The `wrpc-gateway` binary built next to this one, if it is there and
+    /// the working directory is the package root (for demo/wit).
+    static var binary: String? {
+        let path = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wrpc-gateway").path
+        guard FileManager.default.isExecutableFile(atPath: path), FileManager.default.fileExists(atPath: "demo/wit/demo.wit") else { return nil }
+        return path
+    }
+
+    static let skipReason = "build wrpc-gateway in the same configuration, and run from the package root"
+
+    /// `GATEWAY_FLAGS`, split on spaces: extra `serve` flags such as `--threads 1`.
+    static var extraGatewayFlags: [String] {
+        (ProcessInfo.processInfo.environment["GATEWAY_FLAGS"] ?? "").split(separator: " ").map(String.init)
+    }
+
+    /// `wrpc-gateway demo-backend`, ready once it accepts a connection.
+    static func demoBackend() async throws -> ServerProcess {
+        let port = try freePort()
+        let log = NSTemporaryDirectory() + "wrpc-bench-\(getpid())-backend-\(port).log"
+        let child = try ChildProcess("demo backend", executable: try requireBinary(),
+                                     arguments: ["demo-backend", "--listen", "tcp://127.0.0.1:\(port)"], output: .log(log))
+        let server = ServerProcess(child: child, port: port)
+        try await waitUntilReady(server) { (try? HTTPConnection(port: port, timeoutSeconds: 1)) != nil }
+        return server
+    }
+
+    /// `wrpc-gateway serve` for demo/wit in front of `target`, with `flags`
+    /// and then `GATEWAY_FLAGS`; ready once GET /healthz answers 200.
+    static func gateway(target: String, flags: [String] = []) async throws -> ServerProcess {
+        let port = try freePort()
+        let extra = flags + extraGatewayFlags
+        let child = try ChildProcess("gateway", executable: try requireBinary(), arguments: [
+            "serve", "--wit", "demo/wit", "--target", target, "--listen", "127.0.0.1:\(port)", "--log-level", "error",
+        ] + extra)
+        let server = ServerProcess(child: child, port: port, extraFlags: extra)
+        try await waitUntilReady(server) {
+            (try? HTTPConnection(port: port, timeoutSeconds: 1).request("GET", "/healthz").status) == 200
+        }
+        return server
+    }
+
+    private static func requireBinary() throws -> String {
+        guard let binary else { throw BenchError(skipReason) }
+        return binary
+    }
+
+    /// A port the kernel just handed out and released; another process could
+    /// take it in between, which on this machine does not happen.
+    private static func freePort() throws -> Int {
+        let probe = try SocketListener.tcp(host: "127.0.0.1", port: 0)
+        defer { probe.close() }
+        return probe.port!
+    }
+
+    /// Polls `ready` every 50 ms for up to 10 s (a blocking loopback connect
+    /// or /healthz: short enough to make on a concurrency thread); stops the
+    /// child unless it gets ready.
+    private static func waitUntilReady(_ server: ServerProcess, _ ready: () -> Bool) async throws {
+        do {
+            for _ in 0..<200 {
+                if ready() { return }
+                guard server.child.isRunning else { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        } catch {
+            server.stop()
+            throw error
+        }
+        let tail = server.child.logTail()
+        server.stop()
+        throw BenchError("the \(server.child.name) did not get ready on port \(server.port)\(tail.isEmpty ? "" : ":\n\(tail)")")
+    }
+}
