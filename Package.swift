@@ -87,19 +87,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "WITTests", dependencies: ["WIT"], swiftSettings: strict),
         .testTarget(name: "EventLoopsTests", dependencies: ["EventLoops"], swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "CurlClient", "EventLoops", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
+                "Gateway", "CurlClient", "EventLoops", "TestSupport", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "WRPCTransportTests",
-            dependencies: ["WRPCTransport", "DemoBackend", "ComponentValues", "WIT"],
+            dependencies: ["WRPCTransport", "DemoBackend", "ComponentValues", "WIT", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -39,9 +39,10 @@ public final class EventLoop: TaskExecutor, SerialExecutor, @unchecked Sendable 
     /// Wake-ups from other threads, for the benchmarks' accounting.
     let remoteWakes = Atomic<Int>(0)
 
-    init(index: Int, name: String) {
+    init(index: Int, name: String, spin: Duration) {
         self.index = index
         self.name = name
+        spinNanos = spin.components.seconds * 1_000_000_000 + spin.components.attoseconds / 1_000_000_000
         signal(SIGPIPE, SIG_IGN)
         epollFD = wrpc_epoll_create()
         precondition(epollFD >= 0, "epoll_create1 failed: errno \(errno)")
@@ -88,6 +89,10 @@ public final class EventLoop: TaskExecutor, SerialExecutor, @unchecked Sendable 
     public func enqueue(_ job: consuming ExecutorJob) {
         submit(.job(UnownedJob(job)))
     }
+
+    private lazy var taskExecutor = asUnownedTaskExecutor()
+    /// How long the loop polls before it blocks (see `EventLoopGroup.init`).
+    private let spinNanos: Int64
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
@@ -223,6 +228,22 @@ public final class EventLoop: TaskExecutor, SerialExecutor, @unchecked Sendable 
             if !local.isEmpty {
                 timeout = 0
             } else if timeout != 0 {
+                if spinNanos > 0 {
+                    // A reply due within microseconds costs less to poll for
+                    // than to sleep and be woken for (on a virtual machine a
+                    // wake-up is dear): poll a little before blocking.
+                    let until = now + spinNanos
+                    var got: Int32 = 0
+                    while now < until {
+                        got = wrpc_epoll_wait(epollFD, fds, flags, Int32(capacity), 0)
+                        if got != 0 || remote.withLock({ !$0.work.isEmpty }) { break }
+                    }
+                    if got > 0 {
+                        dispatch(fds, flags, Int(got))
+                        continue
+                    }
+                    if remote.withLock({ !$0.work.isEmpty }) { continue }
+                }
                 // About to block: from now on, work from elsewhere must wake us.
                 let idle = remote.withLock { r -> Bool in
                     guard r.work.isEmpty else { return false }
@@ -249,7 +270,11 @@ public final class EventLoop: TaskExecutor, SerialExecutor, @unchecked Sendable 
         while let work = local.popFirst() {
             switch work {
             case .job(let job):
-                job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+                // Run as the task executor, not "isolated to" a serial one:
+                // the runtime would then see nonisolated code wanting to
+                // leave that serial executor, and re-enqueue every resumed
+                // task once more before running it.
+                job.runSynchronously(on: taskExecutor)
             case .closure(let body):
                 body()
             }

@@ -7,10 +7,16 @@ public final class EventLoopGroup: Sendable {
     public let loops: [EventLoop]
     private let cursor = Atomic<Int>(0)
 
-    public init(threads: Int, name: String = "wrpc-loop") {
+    /// `spin`: how long an idle loop keeps polling its descriptors before
+    /// it blocks. Answers from a backend on the same host typically come
+    /// within tens of microseconds; sleeping and being woken for each costs
+    /// more than that, and far more on some hypervisors. Zero: never poll.
+    public init(threads: Int, name: String = "wrpc-loop", spin: Duration = defaultSpin) {
         precondition(threads >= 1, "an event loop group needs at least one loop")
-        loops = (0..<threads).map { EventLoop(index: $0, name: "\(name)-\($0)") }
+        loops = (0..<threads).map { EventLoop(index: $0, name: "\(name)-\($0)", spin: spin) }
     }
+
+    public static let defaultSpin: Duration = .microseconds(50)
 
     /// The loop to give new work to: the caller's own when it runs on one
     /// of ours (no hop), else the next in turn.
@@ -38,10 +44,10 @@ public final class EventLoopGroup: Sendable {
     /// Sets the number of shared loops; only before anything used them.
     /// Returns false when the shared group already exists with another size.
     @discardableResult
-    public static func configureShared(threads: Int) -> Bool {
+    public static func configureShared(threads: Int, spin: Duration = defaultSpin) -> Bool {
         sharedGroup.withLock { group in
             if let group { return group.loops.count == threads }
-            group = EventLoopGroup(threads: max(1, threads))
+            group = EventLoopGroup(threads: max(1, threads), spin: spin)
             return true
         }
     }

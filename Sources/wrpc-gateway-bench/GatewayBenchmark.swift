@@ -23,9 +23,6 @@ func gatewayBenchmark(shared: String) async throws {
     defer { gateway.stop() }
 
     let direct = try directHello(port: backend.port)
-    let directSeq = try await load(concurrency: 1, duration: .seconds(3), direct)
-    let directConc = try await load(concurrency: 64, duration: .seconds(3), direct)
-
     let script = NSTemporaryDirectory() + "wrpc-bench-\(getpid()).lua"
     try """
         wrk.method = "POST"
@@ -35,22 +32,53 @@ func gatewayBenchmark(shared: String) async throws {
     defer { try? FileManager.default.removeItem(atPath: script) }
     let url = "http://127.0.0.1:\(gateway.port)\(DemoAPI.hello)"
     let wrkThreads = ProcessInfo.processInfo.environment["WRK_THREADS"] ?? "2"
-    let seq = try await wrkAgainst(gateway, ["-t1", "-c1", "-d3s", "--latency", "-s", script, url])
-    let conc = try await wrkAgainst(gateway, ["-t\(wrkThreads)", "-c64", "-d5s", "--latency", "-s", script, url])
+    // Rounds of baseline and gateway back to back: on a shared machine the
+    // speed drifts within seconds, and a ratio is only fair within a round.
+    let rounds = Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 3
+    var seq: [(LoadResult, GatewayRun)] = []
+    var conc: [(LoadResult, GatewayRun)] = []
+    for _ in 0..<rounds {
+        let d1 = try await load(concurrency: 1, duration: .seconds(2), direct)
+        let g1 = try await wrkAgainst(gateway, ["-t1", "-c1", "-d2s", "--latency", "-s", script, url])
+        seq.append((d1, g1))
+        let d64 = try await load(concurrency: 64, duration: .seconds(2), direct)
+        let g64 = try await wrkAgainst(gateway, ["-t\(wrkThreads)", "-c64", "-d3s", "--latency", "-s", script, url])
+        conc.append((d64, g64))
+    }
 
     printTitle("Gateway: HTTP → gateway → demo backend, `greeter.hello`, loopback TCP")
-    print("Gateway and demo backend are separate processes (gateway flags: \(gateway.flagsDescription)). wrk drives HTTP (keep-alive); the direct rows are our wRPC client calling the same backend process in the same run. Context switches (summed over the gateway's threads) and CPU time (user + system) are the gateway process's, per request.\n")
+    print("Gateway and demo backend are separate processes (gateway flags: \(gateway.flagsDescription)). wrk drives HTTP (keep-alive); the direct rows are our wRPC client (on its own event loops) calling the same backend process. \(rounds) rounds of baseline then gateway, back to back; each figure is the median over the rounds, the ratio is the median of the rounds' own ratios (their range in brackets). Context switches (summed over the gateway's threads; involuntary ones — preempted by wrk or the backend on the same two cores — in brackets) and CPU time (user + system) are the gateway process's, per request.\n")
     print("| case | calls/s | p50 | p99 | × direct calls/s | p50 added | ctx switches/req | CPU-µs/req |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    printDirectRow("direct client → backend, sequential (baseline)", directSeq)
-    printGatewayRow("HTTP via gateway, sequential", seq, base: directSeq)
-    printDirectRow("direct client → backend, 64 concurrent (baseline)", directConc)
-    printGatewayRow("HTTP via gateway, 64 connections", conc, base: directConc)
+    printRows("sequential", "1 connection", seq)
+    printRows("64 concurrent", "64 connections", conc)
     print("")
-    if let run = [seq, conc].first(where: { $0.cost.threadsBefore != $0.cost.threadsAfter }) {
+    let all = (seq + conc).map(\.1)
+    if let run = all.first(where: { $0.cost.threadsBefore != $0.cost.threadsAfter }) {
         print("The gateway's thread count went from \(run.cost.threadsBefore) to \(run.cost.threadsAfter) during a run: switches of threads that exited in between are not counted.\n")
     }
-    if conc.wrk.errors > 0 || seq.wrk.errors > 0 { print("wrk reported \(seq.wrk.errors + conc.wrk.errors) non-2xx or socket errors\n") }
+    let errors = all.reduce(0) { $0 + $1.wrk.errors }
+    if errors > 0 { print("wrk reported \(errors) non-2xx or socket errors\n") }
+}
+
+private func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
+/// The baseline row and the gateway row of one concurrency, over the rounds.
+private func printRows(_ directName: String, _ gatewayName: String, _ rounds: [(LoadResult, GatewayRun)]) {
+    let base = rounds.map(\.0)
+    let runs = rounds.map(\.1)
+    let baseRate = median(base.map(\.callsPerSecond))
+    let baseP50 = median(base.map { $0.percentile(0.5) })
+    print("| direct client → backend, \(directName) (baseline) | \(Int(baseRate)) | \(Int(baseP50)) µs | \(Int(median(base.map { $0.percentile(0.99) }))) µs | 1.00 | – | – | – |")
+    let ratios = rounds.map { $0.1.wrk.rate / $0.0.callsPerSecond }
+    let added = rounds.map { $0.1.wrk.p50 - $0.0.percentile(0.5) }
+    let ratio = String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min() ?? 0, ratios.max() ?? 0)
+    // The cost cells of the median round by rate.
+    let middle = runs.sorted { $0.wrk.rate < $1.wrk.rate }[runs.count / 2]
+    print("| HTTP via gateway, \(gatewayName) | \(Int(median(runs.map(\.wrk.rate)))) | \(Int(median(runs.map(\.wrk.p50)))) µs | \(Int(median(runs.map(\.wrk.p99)))) µs | \(ratio) | \(Int(median(added))) µs | \(middle.cost.cells(per: Double(middle.wrk.requests))) |")
 }
 
 /// One `greeter.hello` call from our wRPC client straight to the backend.
@@ -80,13 +108,3 @@ private func wrkAgainst(_ gateway: ServerProcess, _ args: [String]) async throws
     return GatewayRun(wrk: wrk, cost: cost)
 }
 
-private func printDirectRow(_ name: String, _ r: LoadResult) {
-    print("| \(name) | \(Int(r.callsPerSecond)) | \(Int(r.percentile(0.5))) µs | \(Int(r.percentile(0.99))) µs | 1.00 | – | – | – |")
-}
-
-private func printGatewayRow(_ name: String, _ run: GatewayRun, base: LoadResult) {
-    let w = run.wrk
-    let ratio = String(format: "%.2f", w.rate / base.callsPerSecond)
-    let added = "\(Int(w.p50 - base.percentile(0.5))) µs"
-    print("| \(name) | \(Int(w.rate)) | \(Int(w.p50)) µs | \(Int(w.p99)) µs | \(ratio) | \(added) | \(run.cost.cells(per: Double(w.requests))) |")
-}

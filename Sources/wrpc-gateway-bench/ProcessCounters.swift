@@ -7,6 +7,9 @@ struct ProcessCounters {
     /// only the main thread's, so every /proc/PID/task/*/status is summed; a
     /// thread that has exited takes its count with it.
     var contextSwitches = 0
+    /// The involuntary part: the thread was runnable and preempted (by other
+    /// processes on the same cores), rather than waiting for work.
+    var involuntarySwitches = 0
     /// User plus system CPU time, process-wide: /proc/PID/stat keeps the
     /// time of exited threads too.
     var cpuMicroseconds = 0.0
@@ -19,7 +22,9 @@ struct ProcessCounters {
             threads += 1
             for line in status.split(separator: "\n")
             where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {
-                contextSwitches += Int(line.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+                let n = Int(line.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+                contextSwitches += n
+                if line.hasPrefix("non") { involuntarySwitches += n }
             }
         }
         cpuMicroseconds = Self.cpuTicks(pid: pid) * 1e6 / Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -38,12 +43,14 @@ struct ProcessCounters {
 /// What a process spent between two readings.
 struct ProcessCost {
     let contextSwitches: Int
+    let involuntarySwitches: Int
     let cpuMicroseconds: Double
     let threadsBefore: Int
     let threadsAfter: Int
 
     init(from before: ProcessCounters, to after: ProcessCounters) {
         contextSwitches = after.contextSwitches - before.contextSwitches
+        involuntarySwitches = after.involuntarySwitches - before.involuntarySwitches
         cpuMicroseconds = after.cpuMicroseconds - before.cpuMicroseconds
         threadsBefore = before.threads
         threadsAfter = after.threads
@@ -56,10 +63,11 @@ struct ProcessCost {
         return (result, ProcessCost(from: before, to: ProcessCounters(pid: pid)))
     }
 
-    /// "switches per unit | CPU-µs per unit" table cells.
+    /// "switches per unit (involuntary) | CPU-µs per unit" table cells.
     func cells(per units: Double) -> String {
         guard units > 0 else { return "– | –" }
-        return String(format: "%.2f | %.1f", Double(contextSwitches) / units, cpuMicroseconds / units)
+        return String(format: "%.2f (%.2f) | %.1f", Double(contextSwitches) / units,
+                      Double(involuntarySwitches) / units, cpuMicroseconds / units)
     }
 }
 

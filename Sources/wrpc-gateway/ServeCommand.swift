@@ -40,6 +40,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Event loops: threads that each run HTTP and backend connections to completion (env WRPC_GATEWAY_THREADS). [default: the number of CPUs]")
     var threads: Int?
 
+    @Option(help: "Microseconds an idle event loop polls before it sleeps (env WRPC_GATEWAY_LOOP_SPIN_US). [default: 50]")
+    var loopSpinUs: Int?
+
     @Option(help: "Once stream bytes flow, seconds a call may go without any before it fails (env WRPC_GATEWAY_STREAM_IDLE_TIMEOUT). [default: 30]")
     var streamIdleTimeout: Int?
 
@@ -76,7 +79,11 @@ struct ServerOptions: ParsableArguments {
         config.http.idleTimeoutSeconds = try Environment.pick(idleTimeout, "idle-timeout", default: config.http.idleTimeoutSeconds, parse: Int.init)
         let loops = try Environment.pick(threads, "threads", default: EventLoopGroup.availableCPUs, parse: Int.init)
         guard loops >= 1 else { throw CLIError("--threads must be at least 1") }
-        guard EventLoopGroup.configureShared(threads: loops) else { throw CLIError("--threads: the event loops already run") }
+        let spin = try Environment.pick(loopSpinUs, "loop-spin-us", default: 50, parse: Int.init)
+        guard spin >= 0 else { throw CLIError("--loop-spin-us must not be negative") }
+        guard EventLoopGroup.configureShared(threads: loops, spin: .microseconds(spin)) else {
+            throw CLIError("--threads: the event loops already run")
+        }
         config.streamIdleTimeout = .seconds(try Environment.pick(streamIdleTimeout, "stream-idle-timeout", default: 30, parse: Int.init))
         config.defaultTimeout = .milliseconds(try Environment.pick(timeoutMs, "timeout-ms", default: 30_000, parse: Int.init))
         config.maxTimeout = .milliseconds(try Environment.pick(maxTimeoutMs, "max-timeout-ms", default: 300_000, parse: Int.init))

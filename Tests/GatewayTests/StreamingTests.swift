@@ -3,6 +3,7 @@ import DemoBackend
 import Foundation
 import Gateway
 import Logging
+import TestSupport
 import Testing
 import WIT
 import WRPCTransport
@@ -21,7 +22,7 @@ import WRPCTransport
 
     /// 64 MiB through a gateway whose body limit is 16 MiB: only a streamed
     /// body can pass, and the backend's SHA-256 of what it got must match.
-    @Test func uploadSixtyFourMebibytes() async throws {
+    @Test(.heavyTransfer) func uploadSixtyFourMebibytes() async throws {
         // A debug build hashes 64 MiB slowly: the call gets more than the default 30 s.
         let stack = try Stack { $0.defaultTimeout = .seconds(600) }
         let data = Self.pattern(64 << 20)
@@ -73,7 +74,7 @@ import WRPCTransport
     }
 
     /// Echo streams both ways: what goes up comes back byte for byte.
-    @Test func echoRoundTrip() async throws {
+    @Test(.heavyTransfer) func echoRoundTrip() async throws {
         let stack = try Stack { $0.defaultTimeout = .seconds(600) }
         let data = Self.pattern(3 << 20)
         let reply = try await http(stack.port, "POST", "/invoke/\(blobs)/echo", body: data, contentType: "application/octet-stream")
@@ -84,7 +85,7 @@ import WRPCTransport
     }
 
     /// 64 MiB downloaded with a 1 MiB response limit: only a streamed body passes.
-    @Test func downloadSixtyFourMebibytes() async throws {
+    @Test(.heavyTransfer) func downloadSixtyFourMebibytes() async throws {
         let stack = try Stack { $0.maxResponseBytes = 1 << 20; $0.defaultTimeout = .seconds(600) }
         let size = 64 << 20
         let reply = try await post(stack.port, blobs, "download", "{\"n\":\(size)}")

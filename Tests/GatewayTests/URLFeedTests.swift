@@ -5,6 +5,7 @@ import Foundation
 @testable import Gateway
 import Logging
 import Synchronization
+import TestSupport
 import Testing
 import WIT
 import WRPCTransport
@@ -81,7 +82,7 @@ final class Origin: HTTPResponder, @unchecked Sendable {
         try await post(stack.port, blobs, "upload", "{\"data\":{\"url\":\"\(url)\"}}")
     }
 
-    @Test func urlFedParameterArrivesExactly() async throws {
+    @Test(.heavyTransfer) func urlFedParameterArrivesExactly() async throws {
         let origin = try Self.origin()
         defer { Task { await origin.stop() } }
         let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/"]; $0.defaultTimeout = .seconds(600) }
@@ -143,7 +144,7 @@ final class Origin: HTTPResponder, @unchecked Sendable {
     }
 
     /// A fast origin and a slow backend: the fetch is paused rather than buffered.
-    @Test func slowBackendKeepsTheFetchBounded() async throws {
+    @Test(.heavyTransfer) func slowBackendKeepsTheFetchBounded() async throws {
         let big = (0..<(32 << 20)).map { UInt8(truncatingIfNeeded: $0) }
         let origin = try Origin(whole: { _ in HTTPResponse(status: 200, body: big) })
         defer { Task { await origin.stop() } }

@@ -1,6 +1,7 @@
 import ComponentValues
 import DemoBackend
 import Foundation
+import TestSupport
 import Testing
 import WIT
 @testable import WRPCTransport
@@ -77,7 +78,7 @@ import WIT
 
     /// A pending `stream<u8>` parameter of 1 MiB and 64 MiB: the server gets
     /// every byte (its SHA-256 matches), and echo/download stream back exact bytes.
-    @Test(arguments: [("tcp", 1 << 20), ("unix", 1 << 20), ("tcp", 64 << 20)])
+    @Test(.heavyTransfer, arguments: [("tcp", 1 << 20), ("unix", 1 << 20), ("tcp", 64 << 20)])
     func largeStreamsBothWays(scheme: String, size: Int) async throws {
         let (client, stop) = try await startDemo(scheme)
         defer { stop() }

@@ -23,6 +23,8 @@ public struct StreamDecoder {
     private var current: ValueDecoder?
     public private(set) var ended = false
     static let maxZeroSizedChunk: UInt64 = 1 << 16
+    /// Bytes handed to an element's decoder at a time.
+    static let elementSlice = 4096
 
     public init(element: WITType?, path: [UInt32], limits: DecoderLimits = DecoderLimits()) {
         self.element = element
@@ -88,18 +90,22 @@ public struct StreamDecoder {
                 current = ValueDecoder(types: [element ?? .tuple([])], shape: .bare, indexed: false,
                                        basePath: path + [index], limits: limits)
             }
-            // The element decoder keeps what it is handed; what it leaves over comes back.
-            let done = try current!.feed(buffer[pos...])
-            pos = buffer.count
-            guard done else { return events }
-            let rest = Array(current!.remainder)
+            // The element decoder is handed small slices, not all that is
+            // buffered: it keeps what it is given, and handing it the whole
+            // rest for each of thousands of small elements would copy that
+            // rest each time. What it leaves over is the next element's.
+            let end = min(buffer.count, pos + Self.elementSlice)
+            guard end > pos else { return events }
+            let done = try current!.feed(buffer[pos..<end])
+            guard done else {
+                pos = end
+                continue
+            }
+            pos = end - current!.remainder.count
             events.append(.element(json: current!.json, pending: current!.pending))
             current = nil
             index += 1
             remaining = left - 1
-            buffer.removeAll(keepingCapacity: true)
-            buffer.append(contentsOf: rest)
-            pos = 0
         }
     }
 }

@@ -139,18 +139,24 @@ extension Gateway {
             try await sink.finish()
             return
         }
-        try await inv.readStream(path: pending.path, element: element, limits: limits) { event in
+        try await inv.readStreamBatches(path: pending.path, element: element, limits: limits) { events in
             watchdog.touch()
-            switch event {
-            case .bytes(let b):
-                try await sink.write(b)
-                self.metrics.streamedBytes.increment(by: Int64(b.count))
-            case .element(let json, let nested):
-                let full = try await inv.collect(json: json, pending: nested, limits: limits)
-                try await sink.write(format.element(full))
-            case .end:
-                break
+            // One write per batch: a stream of small elements (numbers as
+            // NDJSON lines) would otherwise cost a queue round per element.
+            var batch: [UInt8] = []
+            for event in events {
+                switch event {
+                case .bytes(let b):
+                    if batch.isEmpty { batch = b } else { batch += b }
+                    self.metrics.streamedBytes.increment(by: Int64(b.count))
+                case .element(let json, let nested):
+                    let full = nested.isEmpty ? json : try await inv.collect(json: json, pending: nested, limits: limits)
+                    batch += format.element(full)
+                case .end:
+                    break
+                }
             }
+            try await sink.write(batch)
         }
         try await sink.finish()
     }

@@ -94,16 +94,33 @@ public final class Invocation: Sendable {
     /// Reads a pending stream to its end, calling `body` with each event.
     public func readStream(path: [UInt32], element: WITType?, limits: DecoderLimits = DecoderLimits(),
                            _ body: (StreamDecoder.Event) async throws -> Void) async throws {
+        try await readStreamBatches(path: path, element: element, limits: limits) { events in
+            for e in events { try await body(e) }
+        }
+    }
+
+    /// Reads a pending stream to its end, calling `body` with the events of
+    /// each batch of bytes as they come: a caller can write one batch at
+    /// once, and still passes each on as soon as it arrived. Large backlogs
+    /// are decoded in slices, yielding the loop between them.
+    public func readStreamBatches(path: [UInt32], element: WITType?, limits: DecoderLimits = DecoderLimits(),
+                                  _ body: ([StreamDecoder.Event]) async throws -> Void) async throws {
         var decoder = StreamDecoder(element: element, path: path, limits: limits)
         while let bytes = try await demux.next(path) {
-            let events: [StreamDecoder.Event]
-            do {
-                events = try decoder.feed(bytes)
-            } catch {
-                throw CallError.protocolError("\(describe): undecodable stream on path \(path): \(error)")
-            }
-            for e in events { try await body(e) }
-            if decoder.ended { return }
+            var start = 0
+            repeat {
+                let end = min(bytes.count, start + Self.decodeSlice)
+                let events: [StreamDecoder.Event]
+                do {
+                    events = try decoder.feed(bytes[start..<end])
+                } catch {
+                    throw CallError.protocolError("\(describe): undecodable stream on path \(path): \(error)")
+                }
+                if !events.isEmpty { try await body(events) }
+                if decoder.ended { return }
+                start = end
+                if start < bytes.count { await Task.yield() }
+            } while start < bytes.count
         }
         if !decoder.ended {
             throw CallError.protocolError("\(describe): the backend closed before the stream on path \(path) ended")

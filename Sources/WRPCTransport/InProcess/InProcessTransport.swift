@@ -7,7 +7,8 @@ import Synchronization
 public final class InProcessListener: ServerTransport {
     private struct State {
         var queue = Deque<any ByteStream>()
-        var waiters = Deque<UnsafeContinuation<any ByteStream, any Error>>()
+        var waiters: [(id: UInt64, continuation: UnsafeContinuation<any ByteStream, any Error>)] = []
+        var nextID: UInt64 = 0
         var closed = false
     }
 
@@ -21,23 +22,37 @@ public final class InProcessListener: ServerTransport {
     func enqueue(_ stream: any ByteStream) throws {
         let waiter: UnsafeContinuation<any ByteStream, any Error>? = try state.withLock { s in
             if s.closed { throw ConnectError.unavailable("in-process listener is closed") }
-            if let w = s.waiters.popFirst() { return w }
+            if !s.waiters.isEmpty { return s.waiters.removeFirst().continuation }
             s.queue.append(stream)
             return nil
         }
         waiter?.resume(returning: stream)
     }
 
-    /// Several tasks may wait at once (one per event loop); each connection goes to one.
+    /// Several tasks may wait at once (one per event loop); each connection
+    /// goes to one. A waiting task that is cancelled stops waiting.
     public func accept() async throws -> any ByteStream {
-        try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<any ByteStream, any Error>) in
-            let ready: Result<any ByteStream, any Error>? = state.withLock { s in
-                if let first = s.queue.popFirst() { return .success(first) }
-                if s.closed { return .failure(SocketError.closed) }
-                s.waiters.append(c)
-                return nil
+        let id = state.withLock { s in
+            defer { s.nextID += 1 }
+            return s.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<any ByteStream, any Error>) in
+                let ready: Result<any ByteStream, any Error>? = state.withLock { s in
+                    if let first = s.queue.popFirst() { return .success(first) }
+                    if s.closed { return .failure(SocketError.closed) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    s.waiters.append((id, c))
+                    return nil
+                }
+                if let ready { c.resume(with: ready) }
             }
-            if let ready { c.resume(with: ready) }
+        } onCancel: {
+            let c = state.withLock { s -> UnsafeContinuation<any ByteStream, any Error>? in
+                guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.waiters.remove(at: i).continuation
+            }
+            c?.resume(throwing: CancellationError())
         }
     }
 
@@ -47,7 +62,7 @@ public final class InProcessListener: ServerTransport {
             defer { s.waiters.removeAll() }
             return s.waiters
         }
-        for w in waiters { w.resume(throwing: SocketError.closed) }
+        for w in waiters { w.continuation.resume(throwing: SocketError.closed) }
     }
 }
 
