@@ -158,15 +158,20 @@ public final class Transfer: @unchecked Sendable {
 
     // MARK: - For the reader
 
-    /// Waits for the response's status line and headers (or the end).
+    /// Waits for the response's status line and headers (or the end). A
+    /// cancelled wait cancels the transfer, which ends the wait at once.
     public func head() async -> (status: Int?, failure: String?, redirect: String?) {
-        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if s.headDone || s.result != nil { return true }
-                s.headWaiter = c
-                return false
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if s.headDone || s.result != nil { return true }
+                    s.headWaiter = c
+                    return false
+                }
+                if now { c.resume() }
             }
-            if now { c.resume() }
+        } onCancel: {
+            cancel()
         }
         return state.withLock { s in
             let failure = s.result.flatMap { $0.code == CURLE_OK ? nil : ($0.message ?? "curl error \($0.code.rawValue)") }

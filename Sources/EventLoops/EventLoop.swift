@@ -292,10 +292,11 @@ public final class EventLoop: TaskExecutor, SerialExecutor, @unchecked Sendable 
     private func pullRemote() {
         let incoming = remote.withLock { r -> Deque<Work> in
             guard !r.work.isEmpty else { return Deque() }
-            defer { r.work.removeAll(keepingCapacity: true) }
-            return r.work
+            var taken = Deque<Work>()
+            swap(&taken, &r.work)
+            return taken
         }
-        local.append(contentsOf: incoming)
+        if !incoming.isEmpty { local.append(contentsOf: incoming) }
     }
 
     private func dispatch(_ fds: UnsafeMutablePointer<Int32>, _ flags: UnsafeMutablePointer<UInt32>, _ n: Int) {

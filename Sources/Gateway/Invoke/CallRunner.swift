@@ -50,8 +50,10 @@ extension Gateway {
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
         do {
+            // Nothing streams either way: the answer is read by this task itself.
+            let inline = plan.feeds.isEmpty && !(plan.function.result?.containsAsync ?? false)
             try await client.call(instance: plan.instance, name: plan.function.wireName, params: plan.params,
-                                  watchdog: watchdog) { inv in
+                                  watchdog: watchdog, inline: inline) { inv in
                 guard !plan.feeds.isEmpty else {
                     // Everything is sent already: no second task needed.
                     try await inv.closeWrite()

@@ -14,7 +14,13 @@ public struct GatewayMetrics: Sendable {
 
     final class HandleCache: Sendable {
         let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-        let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+        /// The per-request pair, by a key that needs no string building.
+        let requests = Mutex<[RequestKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    }
+
+    struct RequestKey: Hashable {
+        let route: String
+        let status: Int
     }
 
     public init() {
@@ -31,14 +37,15 @@ public struct GatewayMetrics: Sendable {
     }
 
     func request(route: String, status: Int, duration: Duration) {
-        counter("wrpc_gateway_http_requests_total", [("route", route), ("status", String(status))]).increment()
-        let key = route
-        let timer = handles.timers.withLock { timers in
-            if let t = timers[key] { return t }
-            let t = CoreMetrics.Timer(label: "wrpc_gateway_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            timers[key] = t
-            return t
+        let key = RequestKey(route: route, status: status)
+        let (count, timer) = handles.requests.withLock { cache in
+            if let pair = cache[key] { return pair }
+            let pair = (counter("wrpc_gateway_http_requests_total", [("route", route), ("status", String(status))]),
+                        CoreMetrics.Timer(label: "wrpc_gateway_http_request_duration_seconds", dimensions: [("route", route)], factory: factory))
+            cache[key] = pair
+            return pair
         }
+        count.increment()
         timer.recordNanoseconds(duration.nanoseconds)
     }
 

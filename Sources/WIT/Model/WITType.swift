@@ -24,6 +24,23 @@ public indirect enum WITType: Sendable, Hashable {
     case stream(WITType?)
 }
 
+extension WITType {
+    /// Whether a value of this type may hold a stream or a future, whose
+    /// contents arrive later, on paths of their own.
+    public var containsAsync: Bool {
+        switch self {
+        case .future, .stream: return true
+        case .primitive, .enumeration, .flags, .own, .borrow: return false
+        case .list(let t), .fixedList(let t, _), .option(let t): return t.containsAsync
+        case .map(let k, let v): return k.containsAsync || v.containsAsync
+        case .result(let ok, let err): return (ok?.containsAsync ?? false) || (err?.containsAsync ?? false)
+        case .tuple(let ts): return ts.contains { $0.containsAsync }
+        case .record(let r): return r.fields.contains { $0.type.containsAsync }
+        case .variant(let v): return v.cases.contains { $0.type?.containsAsync ?? false }
+        }
+    }
+}
+
 /// Where a named type was defined, for stable schema names and messages.
 public struct TypeOrigin: Sendable, Hashable, CustomStringConvertible {
     /// The defining interface or world as the signature listing spells it,

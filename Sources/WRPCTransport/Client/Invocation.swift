@@ -6,15 +6,15 @@ import WIT
 /// may interleave them freely.
 public final class Invocation: Sendable {
     let stream: any ByteStream
-    let demux: Demux
+    let incoming: any IncomingFrames
     let describe: String
 
     /// Bytes decoded between yields of the loop.
     static let decodeSlice = 256 << 10
 
-    init(stream: any ByteStream, demux: Demux, describe: String) {
+    init(stream: any ByteStream, incoming: any IncomingFrames, describe: String) {
         self.stream = stream
-        self.demux = demux
+        self.incoming = incoming
         self.describe = describe
     }
 
@@ -61,7 +61,7 @@ public final class Invocation: Sendable {
 
     /// The next bytes on `path`, nil at its end.
     public func next(path: [UInt32]) async throws -> [UInt8]? {
-        try await demux.next(path)
+        try await incoming.next(path)
     }
 
     /// Decodes the values on `path` (results are on `[]`) until complete.
@@ -69,7 +69,7 @@ public final class Invocation: Sendable {
                            indexed: Bool = true, limits: DecoderLimits = DecoderLimits()) async throws -> ValueDecoder {
         var decoder = ValueDecoder(types: types, shape: shape, indexed: indexed, basePath: path, limits: limits)
         if try decoder.feed(EmptyCollection()) { return decoder }
-        while let bytes = try await demux.next(path) {
+        while let bytes = try await incoming.next(path) {
             // A big backlog is decoded in slices, yielding the loop between
             // them, so that one large result does not hold up other calls.
             var start = 0
@@ -106,7 +106,7 @@ public final class Invocation: Sendable {
     public func readStreamBatches(path: [UInt32], element: WITType?, limits: DecoderLimits = DecoderLimits(),
                                   _ body: ([StreamDecoder.Event]) async throws -> Void) async throws {
         var decoder = StreamDecoder(element: element, path: path, limits: limits)
-        while let bytes = try await demux.next(path) {
+        while let bytes = try await incoming.next(path) {
             var start = 0
             repeat {
                 let end = min(bytes.count, start + Self.decodeSlice)
@@ -155,7 +155,7 @@ public final class Invocation: Sendable {
         case .future(let inner):
             guard let inner else {
                 // A `future` without a type carries nothing but its readiness.
-                _ = try await demux.next(p.path)
+                _ = try await incoming.next(p.path)
                 return Array("null".utf8)
             }
             let d = try await readValues(path: p.path, types: [inner], shape: .bare, indexed: false, limits: limits)

@@ -20,9 +20,11 @@ public struct WRPCClient: Sendable {
     }
 
     /// The same, bounded by `watchdog`: a deadline that streaming bytes may
-    /// extend (the body reports them with `watchdog.touch()`).
+    /// extend (the body reports them with `watchdog.touch()`). With
+    /// `inline`, for calls whose results hold no stream or future, the body's
+    /// own reads pull the frames off the connection: no reader task.
     public func call<R: Sendable>(instance: String, name: String, params: [UInt8],
-                                  watchdog: Watchdog,
+                                  watchdog: Watchdog, inline: Bool = false,
                                   _ body: @escaping @Sendable (Invocation) async throws -> R) async throws -> R {
         let describe = "\(instance.isEmpty ? "" : instance + ".")\(name) at \(transport.target)"
         let transport = self.transport
@@ -35,26 +37,35 @@ public struct WRPCClient: Sendable {
                     throw CallError.unavailable(error.description)
                 }
                 defer { stream.close() }
-                let demux = Demux()
-                let invocation = Invocation(stream: stream, demux: demux, describe: describe)
                 var opening = Framing.header(instance: instance, name: name)
                 Framing.frames(path: [], data: params, into: &opening)
-                return try await withThrowingTaskGroup(of: R?.self) { group in
-                    group.addTask {
-                        await pump(stream, into: demux)
-                        return nil
-                    }
+                func send() async throws {
                     do {
                         try await stream.write(opening)
                     } catch {
                         throw CallError.protocolError("\(describe): sending the call failed: \(error)")
                     }
-                    let result: R
+                }
+                func run(_ invocation: Invocation) async throws -> R {
                     do {
-                        result = try await body(invocation)
+                        return try await body(invocation)
                     } catch {
                         throw BodyError(error: error)
                     }
+                }
+                if inline {
+                    try await send()
+                    return try await run(Invocation(stream: stream, incoming: InlineFrames(stream: stream), describe: describe))
+                }
+                let demux = Demux()
+                let invocation = Invocation(stream: stream, incoming: demux, describe: describe)
+                return try await withThrowingTaskGroup(of: R?.self) { group in
+                    group.addTask {
+                        await pump(stream, into: demux)
+                        return nil
+                    }
+                    try await send()
+                    let result = try await run(invocation)
                     group.cancelAll()
                     stream.close()
                     return result
@@ -84,7 +95,9 @@ public struct WRPCClient: Sendable {
     public func invoke(instance: String, function: Function, params: [UInt8],
                        deadline: ContinuousClock.Instant,
                        limits: DecoderLimits = DecoderLimits()) async throws -> [UInt8]? {
-        try await call(instance: instance, name: function.wireName, params: params, deadline: deadline) { invocation in
+        let inline = !(function.result?.containsAsync ?? false)
+        return try await call(instance: instance, name: function.wireName, params: params,
+                              watchdog: Watchdog(deadline: deadline), inline: inline) { invocation in
             try await invocation.closeWrite()
             guard let result = function.result else {
                 // No result, but the call is done only when the backend says

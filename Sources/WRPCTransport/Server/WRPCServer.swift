@@ -94,7 +94,7 @@ public struct WRPCServer: Sendable {
         }
         let describe = "\(opening.instance).\(opening.name)"
         let demux = Demux()
-        let channel = Invocation(stream: stream, demux: demux, describe: describe)
+        let channel = Invocation(stream: stream, incoming: demux, describe: describe)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await pump(stream, into: demux, initial: opening.rest) }
             do {
