@@ -64,7 +64,10 @@ import Testing
 
         // Activity every 10 ms for six times the deadline, and it lives (the
         // idle limit is wide: a loaded machine may delay a 10 ms sleep a lot).
+        // Bytes flow from the start: the first touch comes before the task
+        // runs, which on a loaded machine may be later than the deadline.
         let busy = Watchdog(deadline: .now + .milliseconds(50), idle: .seconds(5))
+        busy.touch()
         let r2 = try await withWatchdog(busy) { () -> Int in
             for _ in 0..<30 {
                 busy.touch()
