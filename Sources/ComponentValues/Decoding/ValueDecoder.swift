@@ -49,7 +49,7 @@ public struct ValueDecoder {
         case map(key: WITType, value: WITType, remaining: UInt64, next: Int, half: Int)
         /// One child (an option, result or variant payload, a ready future),
         /// then `closing`; `tagged` puts the child under `val`.
-        case payload(WITType, index: UInt32, tagged: Bool, closing: UInt8?, started: Bool)
+        case payload(WITType, index: UInt32?, tagged: Bool, closing: UInt8?, started: Bool)
     }
 
     let types: [WITType]
@@ -166,11 +166,11 @@ public struct ValueDecoder {
                 want = nil
             } else {
                 if tagged { json.append(contentsOf: Self.tagSomeVal) }
-                try push(.payload(inner, index: 1, tagged: false, closing: tagged ? UInt8(ascii: "}") : nil, started: false))
+                try push(.payload(inner, index: nil, tagged: false, closing: tagged ? UInt8(ascii: "}") : nil, started: false))
             }
         case .result(let ok, let err):
             guard let status = try statusByte(b, "result") else { return false }
-            try tag(status == 0 ? "ok" : "err", payload: status == 0 ? ok : err, index: UInt32(status))
+            try tag(status == 0 ? "ok" : "err", payload: status == 0 ? ok : err)
         case .variant(let v):
             guard case .value(let disc, let n) = try leb(b, bits: 32) else { return false }
             guard disc < UInt64(v.cases.count) else {
@@ -178,7 +178,7 @@ public struct ValueDecoder {
             }
             pos += n
             let c = v.cases[Int(disc)]
-            try tag(c.name, payload: c.type, index: UInt32(disc))
+            try tag(c.name, payload: c.type)
         case .enumeration(let e):
             guard case .value(let disc, let n) = try leb(b, bits: 32) else { return false }
             guard disc < UInt64(e.cases.count) else {
@@ -235,12 +235,12 @@ public struct ValueDecoder {
     private static let tagNone = Array("{\"tag\":\"none\"}".utf8)
     private static let tagSomeVal = Array("{\"tag\":\"some\",\"val\":".utf8)
 
-    private mutating func tag(_ name: String, payload: WITType?, index: UInt32) throws(ValueError) {
+    private mutating func tag(_ name: String, payload: WITType?) throws(ValueError) {
         json.append(contentsOf: Array("{\"tag\":".utf8))
         writeJSONString(name, into: &json)
         if let payload {
             json.append(contentsOf: Array(",\"val\":".utf8))
-            try push(.payload(payload, index: index, tagged: true, closing: UInt8(ascii: "}"), started: false))
+            try push(.payload(payload, index: nil, tagged: true, closing: UInt8(ascii: "}"), started: false))
         } else {
             json.append(UInt8(ascii: "}"))
             want = nil
@@ -355,7 +355,11 @@ public struct ValueDecoder {
                 path.append(UInt32(next - 1))
                 path.append(half == 2 ? 1 : 0)
             case .payload(_, let index, _, _, _):
-                path.append(index)
+                // An option, result or variant payload adds no path element:
+                // that is what the Go wRPC peers send (wire/http-*.json:
+                // `result<response, …>`'s body travels on [0, 0]), and their
+                // bytes win over SPEC.md's "variant members are indexed".
+                if let index { path.append(index) }
             }
         }
         return path

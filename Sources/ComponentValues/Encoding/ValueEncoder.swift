@@ -124,10 +124,12 @@ struct Transcoder {
     }
 
     /// Encodes a child at structural index `index`, tracking the wRPC path
-    /// only when URL streams are being collected.
+    /// only when URL streams are being collected. An option, result or
+    /// variant payload (`index` nil) adds no path element, as the Go peers
+    /// send it (see `ValueDecoder.currentPath`).
     @inline(__always)
-    mutating func child(_ index: Int, _ type: WITType, into out: inout [UInt8]) throws(ValueError) {
-        if urlStreams == nil { return try value(type, into: &out) }
+    mutating func child(_ index: Int?, _ type: WITType, into out: inout [UInt8]) throws(ValueError) {
+        guard urlStreams != nil, let index else { return try value(type, into: &out) }
         path.append(UInt32(truncatingIfNeeded: index))
         defer { path.removeLast() }
         try value(type, into: &out)
@@ -186,7 +188,7 @@ struct Transcoder {
                 out.append(0)
             } else {
                 out.append(1)
-                try child(1, inner, into: &out)
+                try child(nil, inner, into: &out)
             }
         case .result, .variant:
             try tagged(type, into: &out)
@@ -743,7 +745,7 @@ struct Transcoder {
 
     private mutating func payload(_ type: WITType?, index: Int, into out: inout [UInt8]) throws(ValueError) {
         if let type {
-            do throws(ValueError) { try child(index, type, into: &out) } catch { throw error.inside("val") }
+            do throws(ValueError) { try child(nil, type, into: &out) } catch { throw error.inside("val") }
         } else {
             guard try reader.peekKind() == .null else { throw mismatch("no `val` (this case has no payload)").inside("val") }
             try reader.readNull()

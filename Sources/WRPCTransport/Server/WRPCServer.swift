@@ -9,10 +9,12 @@ import WIT
 /// leaves such a caller hanging).
 public struct WRPCServer: Sendable {
     public typealias Handler = @Sendable (ServerCall) async throws -> Void
+    /// A handler that reads its own parameters off the channel (path `[]`).
+    public typealias RawHandler = @Sendable (Invocation) async throws -> Void
 
-    struct Route: Sendable {
-        let function: Function
-        let handler: Handler
+    enum Route: Sendable {
+        case typed(Function, Handler)
+        case raw(RawHandler)
     }
 
     private var routes: [String: [String: Route]] = [:]
@@ -28,7 +30,13 @@ public struct WRPCServer: Sendable {
     /// Registers `handler` for `function` of `instance` (the interface's
     /// qualified name, or "" for a function of a world).
     public mutating func handle(instance: String, function: Function, _ handler: @escaping Handler) {
-        routes[instance, default: [:]][function.wireName] = Route(function: function, handler: handler)
+        routes[instance, default: [:]][function.wireName] = .typed(function, handler)
+    }
+
+    /// Registers `handler` for the function `name` of `instance`; it decodes
+    /// the parameters itself (for a few fixed records, read by their shape).
+    public mutating func handleRaw(instance: String, name: String, _ handler: @escaping RawHandler) {
+        routes[instance, default: [:]][name] = .raw(handler)
     }
 
     /// A handler that maps decoded parameters to a result, both as JSON.
@@ -98,11 +106,14 @@ public struct WRPCServer: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await pump(stream, into: demux, initial: opening.rest) }
             do {
-                let types = route.function.params.map(\.type)
-                let decoded = try await channel.readValues(types: types, shape: .array)
-                let params = try JSONValue(parsing: decoded.json)
-                let call = ServerCall(function: route.function, params: params, pending: decoded.pending, channel: channel)
-                try await route.handler(call)
+                switch route {
+                case .typed(let function, let handler):
+                    let decoded = try await channel.readValues(types: function.params.map(\.type), shape: .array)
+                    let params = try JSONValue(parsing: decoded.json)
+                    try await handler(ServerCall(function: function, params: params, pending: decoded.pending, channel: channel))
+                case .raw(let handler):
+                    try await handler(channel)
+                }
                 try await channel.closeWrite()
                 // Let the caller finish sending before closing, so our results
                 // are not lost to a reset; but only for so long.
