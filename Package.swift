@@ -45,9 +45,19 @@ let package = Package(
             dependencies: ["ComponentValues", "WIT", "CSystemShims", "EventLoops", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .target(name: "WasiHTTP", dependencies: ["WIT", "ComponentValues"], swiftSettings: strict),
         .target(
             name: "CurlClient",
             dependencies: ["CCurl", "EventLoops"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Egress",
+            dependencies: [
+                "WasiHTTP", "CurlClient", "WRPCTransport", "EventLoops", "ComponentValues",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -72,8 +82,9 @@ let package = Package(
         .executableTarget(
             name: "wrpc-gateway",
             dependencies: [
-                "Gateway", "DemoBackend", "WRPCTransport", "EventLoops",
+                "Gateway", "DemoBackend", "WRPCTransport", "EventLoops", "Egress",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 "WIT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -90,10 +101,11 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "WITTests", dependencies: ["WIT"], swiftSettings: strict),
         .testTarget(name: "EventLoopsTests", dependencies: ["EventLoops"], swiftSettings: strict),
+        .testTarget(name: "WasiHTTPTests", dependencies: ["WasiHTTP", "WIT"], swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "CurlClient", "EventLoops", "TestSupport", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
+                "Gateway", "CurlClient", "EventLoops", "TestSupport", "Egress", "WasiHTTP", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -45,7 +45,7 @@ public final class Watchdog: Sendable {
     /// Calls `action` once on `loop` when the watchdog expires; the timer is
     /// re-armed lazily (activity only moves a timestamp), so a busy stream
     /// costs no timer work per chunk.
-    func arm(on loop: EventLoop, _ action: @escaping @Sendable () -> Void) -> WatchdogTimer {
+    public func arm(on loop: EventLoop, _ action: @escaping @Sendable () -> Void) -> WatchdogTimer {
         let timer = WatchdogTimer()
         timer.schedule(self, on: loop, action)
         return timer
@@ -53,7 +53,7 @@ public final class Watchdog: Sendable {
 }
 
 /// The loop timer behind `Watchdog.arm`, cancellable from any thread.
-final class WatchdogTimer: Sendable {
+public final class WatchdogTimer: Sendable {
     private struct State {
         var timer: LoopTimer?
         var cancelled = false
@@ -77,7 +77,7 @@ final class WatchdogTimer: Sendable {
         if !keep { t.cancel() }
     }
 
-    func cancel() {
+    public func cancel() {
         let t = state.withLock { s -> LoopTimer? in
             s.cancelled = true
             defer { s.timer = nil }

@@ -131,6 +131,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("feature"), help: "Enable @unstable items of this feature; repeatable.")
     var features: [String] = []
 
+    @Option(help: "Also serve wrpc:http/outgoing-handler (egress) here: tcp://HOST:PORT or unix:///PATH (env WRPC_GATEWAY_EGRESS_LISTEN).")
+    var egressListen: String?
+
+    @OptionGroup var egress: EgressOptions
+
     @OptionGroup var server: ServerOptions
 
     func run() async throws {
@@ -153,6 +158,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try server.apply(to: &config)
         let gateway = try Gateway(resolve: resolve, world: world ?? Environment.value("world"), config: config)
+        let egressServing = try await (egressListen ?? Environment.value("egress-listen")).asyncMap {
+            try await egress.start(listen: $0, allowedPrefixes: config.urlFetch.allowedPrefixes, metrics: gateway.metrics.factory)
+        }
+        defer {
+            egressServing?.listener.close()
+            egressServing?.task.cancel()
+        }
         try await runUntilSignalled(gateway)
     }
 }
@@ -205,5 +217,12 @@ final class Once: @unchecked Sendable {
         continuation = nil
         lock.unlock()
         c?.resume(returning: name)
+    }
+}
+
+extension Optional {
+    func asyncMap<U>(_ transform: (Wrapped) async throws -> U) async rethrows -> U? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

@@ -7,7 +7,7 @@ struct WrpcGateway: AsyncParsableCommand {
         commandName: "wrpc-gateway",
         abstract: "An HTTP/JSON gateway for wRPC services described in WIT.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, DemoCommand.self, DemoBackendCommand.self, WitCommand.self, OpenAPICommand.self, HealthcheckCommand.self]
+        subcommands: [ServeCommand.self, EgressCommand.self, DemoCommand.self, DemoBackendCommand.self, WitCommand.self, OpenAPICommand.self, HealthcheckCommand.self]
     )
 }
 

@@ -13,7 +13,7 @@ import WRPCTransport
 /// A local HTTP origin for the gateway to fetch from (our libmicrohttpd server).
 final class Origin: HTTPResponder, @unchecked Sendable {
     // @unchecked: `server` is set once, in the initialiser.
-    typealias Route = @Sendable (String, any ResponseSink) async -> Void
+    typealias Route = @Sendable (HTTPRequest, any ResponseSink) async -> Void
     let routes: Route
     private(set) var server: HTTPServer!
     var base: String { "http://127.0.0.1:\(server.port)" }
@@ -28,15 +28,16 @@ final class Origin: HTTPResponder, @unchecked Sendable {
 
     /// An origin whose every answer is whole.
     convenience init(whole: @escaping @Sendable (String) -> HTTPResponse) throws {
-        try self.init { path, sink in try? await sink.respond(whole(path)) }
+        try self.init { request, sink in try? await sink.respond(whole(request.path)) }
     }
 
     func respond(to request: HTTPRequest, sink: any ResponseSink) async {
         hits.add(1, ordering: .relaxed)
-        await routes(request.path, sink)
+        await routes(request, sink)
     }
 
-    func streamsBody(method: String, path: String, headers: [(String, String)]) -> Bool { false }
+    /// Paths under /stream/ get their bodies as they arrive; the rest buffered.
+    func streamsBody(method: String, path: String, headers: [(String, String)]) -> Bool { path.hasPrefix("/stream/") }
     func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse { HTTPResponse(status: 400) }
 
     func stop() async { await server.stop() }
@@ -52,8 +53,8 @@ final class Origin: HTTPResponder, @unchecked Sendable {
     }
 
     static func origin() throws -> Origin {
-        try Origin { path, sink in
-            switch path {
+        try Origin { request, sink in
+            switch request.path {
             case "/blob":
                 try? await sink.respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: data))
             case "/streamed":

@@ -6,7 +6,9 @@ import Synchronization
 /// its own (no process-wide bootstrap, so several gateways can coexist in tests).
 public struct GatewayMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
-    let factory: PrometheusMetricsFactory
+    /// Where other parts of the process (the egress server) add their metrics,
+    /// so that `/metrics` shows them too.
+    public let factory: PrometheusMetricsFactory
     let inFlight: CoreMetrics.Meter
     let streamedBytes: CoreMetrics.Counter
     /// Handles by route and status, made once: the factory's lookup is not free.
