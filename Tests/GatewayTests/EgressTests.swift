@@ -332,8 +332,16 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
             while try HandleResult.decode(root) == nil { root += try await inv.next(path: []) ?? [] }
             // Read a little, then nothing for a while.
             _ = try await inv.next(path: ResponseHead.bodyPath)
-            try await EventLoop.sleep(for: .milliseconds(500))
-            let first = Self.endlessWritten.load(ordering: .relaxed)
+            // Buffers on the way fill first, later on a loaded machine: wait
+            // (up to 20 s) for the origin's writes to stall, then they must
+            // stay stalled. A transfer that never pauses never gets there.
+            var first = Self.endlessWritten.load(ordering: .relaxed)
+            for _ in 0..<100 {
+                try await EventLoop.sleep(for: .milliseconds(200))
+                let now = Self.endlessWritten.load(ordering: .relaxed)
+                if now - first < 256 << 10 { break }
+                first = now
+            }
             try await EventLoop.sleep(for: .milliseconds(500))
             let second = Self.endlessWritten.load(ordering: .relaxed)
             #expect(second - first < 4 << 20, "the origin kept writing while the caller read nothing: \(second - first) bytes")
