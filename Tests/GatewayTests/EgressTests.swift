@@ -332,19 +332,12 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
             while try HandleResult.decode(root) == nil { root += try await inv.next(path: []) ?? [] }
             // Read a little, then nothing for a while.
             _ = try await inv.next(path: ResponseHead.bodyPath)
-            // Buffers on the way fill first, later on a loaded machine: wait
-            // (up to 20 s) for the origin's writes to stall, then they must
-            // stay stalled. A transfer that never pauses never gets there.
-            var first = Self.endlessWritten.load(ordering: .relaxed)
-            for _ in 0..<100 {
-                try await EventLoop.sleep(for: .milliseconds(200))
-                let now = Self.endlessWritten.load(ordering: .relaxed)
-                if now - first < 256 << 10 { break }
-                first = now
-            }
-            try await EventLoop.sleep(for: .milliseconds(500))
+            // Kernel socket buffers on the two hops hold some mebibytes (they
+            // grow with autotuning, later on a loaded machine); an unpaused
+            // transfer on loopback writes gigabytes in these 3 s.
+            try await EventLoop.sleep(for: .seconds(3))
             let second = Self.endlessWritten.load(ordering: .relaxed)
-            #expect(second - first < 4 << 20, "the origin kept writing while the caller read nothing: \(second - first) bytes")
+            #expect(second < 64 << 20, "the origin kept writing while the caller read nothing: \(second) bytes")
             return second
         }
         // The call above ended, and with it the connection: the origin's writes must end too.
