@@ -125,7 +125,7 @@ public final class Transfer: @unchecked Sendable {
     }
 
     private static func milliseconds(_ d: Duration) -> Int {
-        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+        Int(d.nanoseconds / 1_000_000)
     }
 
     private func onLoop(_ body: @escaping @Sendable (CurlMulti) -> Void) {

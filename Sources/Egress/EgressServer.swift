@@ -1,4 +1,5 @@
 import CoreMetrics
+import EventLoops
 import Logging
 import Synchronization
 import WasiHTTP
@@ -25,8 +26,7 @@ public enum EgressServer {
                 logger.info("egress", metadata: [
                     "request": .string(describe), "outcome": .string(o.outcome), "status": .string(o.status.map(String.init) ?? "-"),
                     "request_bytes": .stringConvertible(o.sent), "response_bytes": .stringConvertible(o.received),
-                    "duration_ms": .stringConvertible((ContinuousClock.now - started).components.seconds * 1000
-                                                      + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000),
+                    "duration_ms": .stringConvertible((ContinuousClock.now - started).nanoseconds / 1_000_000),
                 ])
             }
             let call = EgressCall(inv: inv, config: config, metrics: metrics, logger: logger)

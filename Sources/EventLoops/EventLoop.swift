@@ -42,7 +42,7 @@ public final class EventLoop: TaskExecutor, SerialExecutor, @unchecked Sendable 
     init(index: Int, name: String, spin: Duration) {
         self.index = index
         self.name = name
-        spinNanos = spin.components.seconds * 1_000_000_000 + spin.components.attoseconds / 1_000_000_000
+        spinNanos = spin.nanoseconds
         signal(SIGPIPE, SIG_IGN)
         epollFD = wrpc_epoll_create()
         precondition(epollFD >= 0, "epoll_create1 failed: errno \(errno)")
@@ -80,8 +80,7 @@ public final class EventLoop: TaskExecutor, SerialExecutor, @unchecked Sendable 
     var now: Int64 { nanos(ContinuousClock.now) }
 
     func nanos(_ instant: ContinuousClock.Instant) -> Int64 {
-        let d = instant - epoch
-        return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+        (instant - epoch).nanoseconds
     }
 
     // MARK: - Executor

@@ -20,7 +20,7 @@ public final class Watchdog: Sendable {
     public func touch() {
         guard idle != nil else { return }
         let d = ContinuousClock.now - start
-        lastActivity.store(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000, ordering: .relaxed)
+        lastActivity.store(d.nanoseconds, ordering: .relaxed)
     }
 
     /// Whether activity was seen, i.e. the idle limit is what applies now.

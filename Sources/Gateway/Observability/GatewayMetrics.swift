@@ -1,4 +1,5 @@
 import CoreMetrics
+import EventLoops
 import Prometheus
 import Synchronization
 
@@ -74,12 +75,5 @@ public struct GatewayMetrics: Sendable {
         var out: [UInt8] = []
         registry.emit(into: &out)
         return out
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (s, a) = components
-        return s * 1_000_000_000 + a / 1_000_000_000
     }
 }
