@@ -109,11 +109,7 @@ public final class Transfer: @unchecked Sendable {
             // No "Expect: 100-continue" round trip: the body is already flowing.
             lines.append(Array("Expect:".utf8) + [0])
         }
-        for line in lines {
-            headerList = line.withUnsafeBufferPointer { b in
-                b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { curl_slist_append(headerList, $0) }
-            }
-        }
+        for line in lines { headerList = Self.append(line, to: headerList) }
         if let headerList { wrpc_curl_set_headers(easy, headerList) }
     }
 
@@ -202,16 +198,19 @@ public final class Transfer: @unchecked Sendable {
     }
 
     private func sendTrailers(_ list: UnsafeMutablePointer<UnsafeMutablePointer<curl_slist>?>) -> Int32 {
-        var added = list.pointee
+        // libcurl owns the list once the callback returns: it frees it itself.
         for (name, value) in uploadTrailers?() ?? [] {
             guard let line = OutgoingRequest.line(name, value) else { continue }
-            added = line.withUnsafeBufferPointer { b in
-                b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { curl_slist_append(added, $0) }
-            }
+            list.pointee = Self.append(line, to: list.pointee)
         }
-        // libcurl owns the list once the callback returns: it frees it itself.
-        list.pointee = added
         return CURL_TRAILERFUNC_OK
+    }
+
+    /// Appends a NUL-terminated line (see `OutgoingRequest.line`) to a curl list.
+    private static func append(_ line: [UInt8], to list: UnsafeMutablePointer<curl_slist>?) -> UnsafeMutablePointer<curl_slist>? {
+        line.withUnsafeBufferPointer { b in
+            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { curl_slist_append(list, $0) }
+        }
     }
 
     private func header(_ data: UnsafeMutablePointer<CChar>, _ n: Int) -> Int {
