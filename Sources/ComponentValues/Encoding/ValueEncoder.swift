@@ -714,7 +714,7 @@ struct Transcoder {
                         discriminant(i, &out)
                         let resume = reader.pos
                         reader.pos = valueAt
-                        try payload(payloads[i], index: i, into: &out)
+                        try payload(payloads[i], into: &out)
                         reader.pos = resume
                         wroteValue = true
                     }
@@ -722,7 +722,7 @@ struct Transcoder {
                     guard valueAt == nil && !wroteValue else { throw invalid("`val` is given more than once") }
                     if let i = tag {
                         discriminant(i, &out)
-                        try payload(payloads[i], index: i, into: &out)
+                        try payload(payloads[i], into: &out)
                         wroteValue = true
                     } else {
                         reader.skipWhitespace()
@@ -743,7 +743,7 @@ struct Transcoder {
         }
     }
 
-    private mutating func payload(_ type: WITType?, index: Int, into out: inout [UInt8]) throws(ValueError) {
+    private mutating func payload(_ type: WITType?, into out: inout [UInt8]) throws(ValueError) {
         if let type {
             do throws(ValueError) { try child(nil, type, into: &out) } catch { throw error.inside("val") }
         } else {
