@@ -67,31 +67,20 @@ struct CMReader {
         case let b: throw .malformed("option tag \(b)")
         }
     }
-}
 
-/// Writes Component Model values, the counterpart of `CMReader`.
-struct CMWriter {
-    var bytes: [UInt8] = []
-
-    mutating func byte(_ b: UInt8) { bytes.append(b) }
-    mutating func leb(_ v: UInt64) { writeUnsignedLEB(v, into: &bytes) }
-
-    mutating func string(_ s: String) {
-        leb(UInt64(s.utf8.count))
-        bytes.append(contentsOf: s.utf8)
-    }
-
-    mutating func bytesList(_ b: some Collection<UInt8>) {
-        leb(UInt64(b.count))
-        bytes.append(contentsOf: b)
-    }
-
-    mutating func option<T>(_ value: T?, _ write: (inout CMWriter, T) -> Void) {
-        guard let value else {
-            byte(0)
-            return
+    /// Reads one value off `bytes` with `read`: nil while more bytes are
+    /// needed, the value once they are all here, `WasiHTTPError` (naming
+    /// `what`) when they cannot be one.
+    static func decode<T>(_ bytes: [UInt8], _ what: String,
+                          _ read: (inout CMReader) throws(Failure) -> T) throws(WasiHTTPError) -> T? {
+        var r = CMReader(bytes)
+        do throws(Failure) {
+            return try read(&r)
+        } catch {
+            switch error {
+            case .needMore: return nil
+            case .malformed(let m): throw .malformed("\(what): \(m)")
+            }
         }
-        byte(1)
-        write(&self, value)
     }
 }

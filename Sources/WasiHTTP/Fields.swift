@@ -71,29 +71,10 @@ public struct Fields: Sendable, Equatable {
 
     /// Decodes `option<fields>` from `bytes`; nil when more bytes are needed.
     public static func decodeOptional(_ bytes: [UInt8]) throws -> (Fields?, complete: Bool) {
-        var r = CMReader(bytes)
-        do throws(CMReader.Failure) {
-            let f = try r.option { (r: inout CMReader) throws(CMReader.Failure) in try Fields.read(&r) }
-            return (f, true)
-        } catch .needMore {
-            return (nil, false)
-        } catch {
-            throw WasiHTTPError.malformed("trailers: \(error)")
+        let read = try CMReader.decode(bytes, "trailers") { (r: inout CMReader) throws(CMReader.Failure) in
+            try r.option { (r: inout CMReader) throws(CMReader.Failure) in try Fields.read(&r) }
         }
-    }
-}
-
-extension String {
-    /// ASCII case-insensitive equality, as HTTP field names compare.
-    func caseInsensitiveEquals(_ other: String) -> Bool {
-        func lower(_ c: UInt8) -> UInt8 { (c >= 0x41 && c <= 0x5A) ? c | 0x20 : c }
-        return utf8.count == other.utf8.count && zip(utf8, other.utf8).allSatisfy { lower($0) == lower($1) }
-    }
-}
-
-public enum WasiHTTPError: Error, CustomStringConvertible {
-    case malformed(String)
-    public var description: String {
-        switch self { case .malformed(let m): return m }
+        guard let read else { return (nil, false) }
+        return (read, true)
     }
 }
