@@ -71,11 +71,12 @@ struct EgressCall {
         } catch {
             return try await answer(.failure(ErrorCode(error, message: "\(error)")), outcome)
         }
-        let idle = config.betweenBytesTimeout.resolve(options.betweenBytesTimeout)
+        let betweenBytes = config.betweenBytesTimeout.resolve(options.betweenBytesTimeout)
+        let firstByte = config.firstByteTimeout.resolve(options.firstByteTimeout)
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let upload {
                 group.addTask {
-                    try await forward(head, into: upload, trailers: requestTrailers, idle: idle, outcome: outcome)
+                    try await forward(head, into: upload, trailers: requestTrailers, idle: betweenBytes, outcome: outcome)
                 }
             }
             // However the call ends (the caller may have left), the transfer
@@ -84,20 +85,26 @@ struct EgressCall {
                 group.cancelAll()
                 transfer.cancel()
             }
-            try await respond(transfer, options, outcome)
+            try await respond(transfer, firstByte: firstByte, betweenBytes: betweenBytes, outcome)
         }
     }
 
     /// Reads `handle(request, options)`'s parameters off path `[]`.
     private func parameters() async throws -> OutgoingCall {
+        try await collect(path: [], "parameters", OutgoingCall.decode)
+    }
+
+    /// Reads frames on `path` until `decode` makes a value of them; more
+    /// than `maxParameterBytes` without one is refused, not buffered.
+    private func collect<T>(path: [UInt32], _ what: String, _ decode: ([UInt8]) throws -> T?) async throws -> T {
         var bytes: [UInt8] = []
         while true {
-            if let call = try OutgoingCall.decode(bytes) { return call }
+            if let value = try decode(bytes) { return value }
             guard bytes.count <= Self.maxParameterBytes else {
-                throw WasiHTTPError.malformed("parameters over \(Self.maxParameterBytes) bytes")
+                throw WasiHTTPError.malformed("\(what) over \(Self.maxParameterBytes) bytes")
             }
-            guard let more = try await inv.next(path: []) else {
-                throw ProtocolError.malformed("the caller's parameters ended early")
+            guard let more = try await inv.next(path: path) else {
+                throw ProtocolError.malformed("the caller's \(what) ended early")
             }
             bytes += more
         }
@@ -113,9 +120,8 @@ struct EgressCall {
 
     /// Waits for the response's head (bounded by the first-byte timeout),
     /// answers, then streams the body and the trailers back.
-    private func respond(_ transfer: Transfer, _ options: RequestOptions, _ outcome: Outcome) async throws {
+    private func respond(_ transfer: Transfer, firstByte: Duration, betweenBytes: Duration, _ outcome: Outcome) async throws {
         let loop = EventLoop.currentOrShared
-        let firstByte = config.firstByteTimeout.resolve(options.firstByteTimeout)
         let expired = Atomic<Bool>(false)
         let timer = loop.schedule(after: firstByte) {
             expired.store(true, ordering: .relaxed)
@@ -141,7 +147,6 @@ struct EgressCall {
 
         // The body: pieces as curl delivers them, the transfer paused while
         // the caller is behind (the write below waits, the queue fills).
-        let betweenBytes = config.betweenBytesTimeout.resolve(options.betweenBytesTimeout)
         let idle = Watchdog(deadline: .now + betweenBytes, idle: betweenBytes)
         let watch = idle.arm(on: loop) {
             transfer.cancel(.timedOut, message: "no bytes for \(betweenBytes)")
@@ -216,14 +221,9 @@ struct EgressCall {
     }
 
     private func futureTrailers() async throws -> Fields? {
-        var bytes: [UInt8] = []
-        while true {
+        try await collect(path: RequestHead.trailersPath, "request trailers") { bytes -> Fields?? in
             let (fields, complete) = try Fields.decodeOptional(bytes)
-            if complete { return fields }
-            guard bytes.count <= Self.maxParameterBytes, let more = try await inv.next(path: RequestHead.trailersPath) else {
-                throw ProtocolError.malformed("the request's trailers ended early or are too large")
-            }
-            bytes += more
+            return complete ? .some(fields) : nil
         }
     }
 
