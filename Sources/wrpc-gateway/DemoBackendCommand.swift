@@ -27,9 +27,7 @@ struct DemoBackendCommand: AsyncParsableCommand {
             return
         }
         let url = listen ?? Environment.value("backend-listen") ?? "tcp://127.0.0.1:7761"
-        let loops = try Environment.pick(threads, "threads", default: EventLoopGroup.availableCPUs, parse: Int.init)
-        guard loops >= 1 else { throw CLIError("--threads must be at least 1") }
-        EventLoopGroup.configureShared(threads: loops)
+        try configureEventLoops(threads: threads)
         let listener = try await Transports.server(for: url)
         let server = try DemoBackend.server()
         Logger(label: "demo-backend").info("listening", metadata: ["address": .string(listener.address)])

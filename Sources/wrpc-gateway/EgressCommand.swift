@@ -101,25 +101,14 @@ struct EgressCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        let levelText = try Environment.pick(logLevel, "log-level", default: "info") { $0 }
-        guard let level = Logger.Level(rawValue: levelText) else { throw CLIError("--log-level \(levelText) is not a level") }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        try startLogging(format: nil, level: logLevel)
         guard let url = listen ?? Environment.value("egress-listen") else {
             throw ValidationError("--listen (or WRPC_GATEWAY_EGRESS_LISTEN) is required")
         }
-        let loops = try Environment.pick(threads, "threads", default: EventLoopGroup.availableCPUs, parse: Int.init)
-        guard loops >= 1 else { throw CLIError("--threads must be at least 1") }
-        EventLoopGroup.configureShared(threads: loops)
+        try configureEventLoops(threads: threads)
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
-        let prefixes = allowURLPrefixes.isEmpty
-            ? (Environment.value("allow-url-prefixes")?.split(separator: ",").map(String.init) ?? [])
-            : allowURLPrefixes
-        let (task, listener) = try await egress.start(listen: url, allowedPrefixes: prefixes)
+        let (task, listener) = try await egress.start(listen: url, allowedPrefixes: Environment.list(allowURLPrefixes, "allow-url-prefixes"))
         _ = await terminationSignal()
         listener.close()
         task.cancel()

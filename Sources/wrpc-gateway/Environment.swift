@@ -16,6 +16,11 @@ enum Environment {
         }
         return parsed
     }
+
+    /// A repeatable flag's values, or else the comma-separated variable's.
+    static func list(_ given: [String], _ flag: String) -> [String] {
+        given.isEmpty ? (value(flag)?.split(separator: ",").map(String.init) ?? []) : given
+    }
 }
 
 struct CLIError: Error, CustomStringConvertible {

@@ -77,20 +77,14 @@ struct ServerOptions: ParsableArguments {
         config.http.maxHeaderCount = try Environment.pick(maxHeaders, "max-headers", default: config.http.maxHeaderCount, parse: Int.init)
         config.http.maxConnections = try Environment.pick(maxConnections, "max-connections", default: config.http.maxConnections, parse: Int.init)
         config.http.idleTimeoutSeconds = try Environment.pick(idleTimeout, "idle-timeout", default: config.http.idleTimeoutSeconds, parse: Int.init)
-        let loops = try Environment.pick(threads, "threads", default: EventLoopGroup.availableCPUs, parse: Int.init)
-        guard loops >= 1 else { throw CLIError("--threads must be at least 1") }
         let spin = try Environment.pick(loopSpinUs, "loop-spin-us", default: 50, parse: Int.init)
         guard spin >= 0 else { throw CLIError("--loop-spin-us must not be negative") }
-        guard EventLoopGroup.configureShared(threads: loops, spin: .microseconds(spin)) else {
-            throw CLIError("--threads: the event loops already run")
-        }
+        try configureEventLoops(threads: threads, spin: .microseconds(spin))
         config.streamIdleTimeout = .seconds(try Environment.pick(streamIdleTimeout, "stream-idle-timeout", default: 30, parse: Int.init))
         config.defaultTimeout = .milliseconds(try Environment.pick(timeoutMs, "timeout-ms", default: 30_000, parse: Int.init))
         config.maxTimeout = .milliseconds(try Environment.pick(maxTimeoutMs, "max-timeout-ms", default: 300_000, parse: Int.init))
         config.shutdownGrace = .seconds(try Environment.pick(shutdownGrace, "shutdown-grace", default: 10, parse: Int.init))
-        config.urlFetch.allowedPrefixes = allowURLPrefixes.isEmpty
-            ? (Environment.value("allow-url-prefixes")?.split(separator: ",").map(String.init) ?? [])
-            : allowURLPrefixes
+        config.urlFetch.allowedPrefixes = Environment.list(allowURLPrefixes, "allow-url-prefixes")
         config.urlFetch.limits.connectTimeout = .milliseconds(try Environment.pick(fetchConnectTimeoutMs, "fetch-connect-timeout-ms", default: 5000, parse: Int.init))
         config.urlFetch.limits.totalTimeout = .milliseconds(try Environment.pick(fetchTimeoutMs, "fetch-timeout-ms", default: 300_000, parse: Int.init))
         config.urlFetch.limits.maxBytes = try Environment.pick(fetchMaxBytes, "fetch-max-bytes", default: 1 << 30, parse: Int64.init)
@@ -98,15 +92,7 @@ struct ServerOptions: ParsableArguments {
     }
 
     func bootstrapLogging() throws {
-        let format = try Environment.pick(logFormat, "log-format", default: "text") { ["text", "json"].contains($0) ? $0 : nil }
-        guard ["text", "json"].contains(format) else { throw CLIError("--log-format must be text or json") }
-        let levelText = try Environment.pick(logLevel, "log-level", default: "info") { $0 }
-        guard let level = Logger.Level(rawValue: levelText) else { throw CLIError("--log-level \(levelText) is not a level") }
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = format == "json" ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        try startLogging(format: logFormat, level: logLevel)
     }
 }
 
@@ -149,7 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError("\(error)")
         }
         var config = GatewayConfig(target: targetURL)
-        let routeSpecs = routes.isEmpty ? (Environment.value("routes")?.split(separator: ",").map(String.init) ?? []) : routes
+        let routeSpecs = Environment.list(routes, "routes")
         for spec in routeSpecs {
             guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex else {
                 throw ValidationError("--route \(spec): expected INSTANCE=URL")
