@@ -98,10 +98,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
-        .testTarget(name: "WITTests", dependencies: ["WIT"], swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["ComponentValues"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "WITTests", dependencies: ["WIT", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EventLoopsTests", dependencies: ["EventLoops"], swiftSettings: strict),
-        .testTarget(name: "WasiHTTPTests", dependencies: ["WasiHTTP", "WIT"], swiftSettings: strict),
+        .testTarget(name: "WasiHTTPTests", dependencies: ["WasiHTTP", "WIT", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "ComponentValuesTests",
             dependencies: [
-                "ComponentValues", "WIT",
+                "ComponentValues", "WIT", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict

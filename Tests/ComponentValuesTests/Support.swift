@@ -1,13 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ComponentValues
 @testable import WIT
-
-let sharedDirectory: String = {
-    if let env = ProcessInfo.processInfo.environment["WRPC_SHARED_DIR"] { return env }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.deletingLastPathComponent().appendingPathComponent("shared").path
-}()
 
 /// Resolves a WIT type written as in the vectors: a type expression, or a
 /// definition `record name { … }` / `variant …` / `enum …` / `flags …`.
@@ -33,14 +28,6 @@ func witType(_ spelling: String, extra: String = "") throws -> WITType {
     return try #require(resolve.main.interface(named: "t")?.types.first { $0.name == "subject" }?.type)
 }
 
-func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-
-func bytes(hex: String) -> [UInt8] {
-    var out: [UInt8] = []
-    var it = hex.makeIterator()
-    while let a = it.next(), let b = it.next() { out.append(UInt8(String([a, b]), radix: 16)!) }
-    return out
-}
 
 func encode(_ json: String, as type: WITType) throws(ValueError) -> [UInt8] {
     var out: [UInt8] = []

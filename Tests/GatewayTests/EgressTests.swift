@@ -477,56 +477,13 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
 /// address), against our egress: the answers decode to the values the Go
 /// server gave, on the same paths.
 @Suite struct EgressReplayTests {
-    struct Frame { let path: [UInt32]; let data: [UInt8] }
-
-    static func leb(_ b: [UInt8], _ i: inout Int) -> UInt64? {
-        var v: UInt64 = 0, shift: UInt64 = 0
-        while i < b.count {
-            let byte = b[i]; i += 1
-            v |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return v }
-            shift += 7
-        }
-        return nil
-    }
-
-    /// Frames in `bytes`, and how many bytes they took (a partial frame is left).
-    static func frames(_ bytes: [UInt8]) -> ([Frame], Int) {
-        var out: [Frame] = []
-        var i = 0
-        while true {
-            var j = i
-            guard let n = leb(bytes, &j) else { break }
-            var path: [UInt32] = []
-            var ok = true
-            for _ in 0..<n { guard let p = leb(bytes, &j) else { ok = false; break }; path.append(UInt32(p)) }
-            guard ok, let len = leb(bytes, &j), j + Int(len) <= bytes.count else { break }
-            out.append(Frame(path: path, data: Array(bytes[j..<(j + Int(len))])))
-            i = j + Int(len)
-        }
-        return (out, i)
-    }
-
-    static func recording(_ name: String) throws -> (request: [UInt8], response: [UInt8]) {
-        let data = try Data(contentsOf: URL(fileURLWithPath: sharedDirectory + "/spec/wire/\(name).json"))
-        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        return (bytes(hex: try #require(object["request_hex"] as? String)), bytes(hex: try #require(object["response_hex"] as? String)))
-    }
-
-    static func bytes(hex: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var it = hex.makeIterator()
-        while let a = it.next(), let b = it.next() { out.append(UInt8(String([a, b]), radix: 16)!) }
-        return out
-    }
-
     /// The recorded request with its root frame re-encoded for `authority`.
     static func retarget(_ request: [UInt8], to authority: String) throws -> [UInt8] {
         var i = 1
-        let instanceLength = Int(leb(request, &i)!); i += instanceLength
-        let nameLength = Int(leb(request, &i)!); i += nameLength
+        let instanceLength = Int(readLEB(request, &i)!); i += instanceLength
+        let nameLength = Int(readLEB(request, &i)!); i += nameLength
         let header = Array(request[..<i])
-        let (recorded, _) = frames(Array(request[i...]))
+        let (recorded, _) = wireFrames(Array(request[i...]))
         var out = header
         for frame in recorded {
             var data = frame.data
@@ -547,7 +504,7 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
 
     /// Sends `request` on a raw connection and reads frames until the result,
     /// the body's end and the trailers are in (the Go peers do not close).
-    static func exchange(_ port: Int, _ request: [UInt8]) async throws -> [Frame] {
+    static func exchange(_ port: Int, _ request: [UInt8]) async throws -> [WireFrame] {
         let stream = try await TCPTransport(host: "127.0.0.1", port: port).connect()
         defer { stream.close() }
         try await stream.write(request)
@@ -555,7 +512,7 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
         var raw: [UInt8] = []
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            let (got, _) = frames(raw)
+            let (got, _) = wireFrames(raw)
             let paths = Set(got.map(\.path))
             let bodyEnded = got.last(where: { $0.path == [0, 0] })?.data == [0]
             if paths.contains([]) && bodyEnded && paths.contains([0, 1]) { return got }
@@ -571,11 +528,12 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
         let origin = try EgressTests.origin()
         let egress = try EgressStack()
         defer { egress.stop() }
-        let (request, goResponse) = try Self.recording(name)
+        let recording = try WireRecording(name)
+        let (request, goResponse) = (recording.request, recording.response)
         let ours = try await Self.exchange(egress.listener.port!, try Self.retarget(request, to: EgressTests.authority(origin)))
-        let (theirs, _) = Self.frames(goResponse)
+        let (theirs, _) = wireFrames(goResponse)
         #expect(Set(ours.map(\.path)) == Set(theirs.map(\.path)), "paths: ours \(ours.map(\.path)), Go's \(theirs.map(\.path))")
-        func root(_ f: [Frame]) throws -> WasiHTTP.ResponseHead {
+        func root(_ f: [WireFrame]) throws -> WasiHTTP.ResponseHead {
             let r = try #require(try HandleResult.decode(f.filter { $0.path.isEmpty }.flatMap(\.data)))
             guard case .response(let head) = r else { throw CLIErrorForTests("an error result: \(r)") }
             return head
@@ -588,16 +546,16 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
         for name in ["content-type", "x-echo-method", "x-echo-path", "x-echo-body-sha256"] {
             #expect(a.headers.values(name) == b.headers.values(name), "\(name)")
         }
-        func body(_ f: [Frame]) -> [UInt8] {
+        func body(_ f: [WireFrame]) -> [UInt8] {
             // Chunks on [0, 0]: a length, then the bytes; the end is a lone 0.
             let joined = f.filter { $0.path == [0, 0] }.flatMap(\.data)
             var i = 0
             var out: [UInt8] = []
-            while let n = Self.leb(joined, &i), n > 0 { out += joined[i..<(i + Int(n))]; i += Int(n) }
+            while let n = readLEB(joined, &i), n > 0 { out += joined[i..<(i + Int(n))]; i += Int(n) }
             return out
         }
         #expect(body(ours) == body(theirs))
-        let trailers = { (f: [Frame]) throws -> Fields? in try Fields.decodeOptional(f.filter { $0.path == [0, 1] }.flatMap(\.data)).0 }
+        let trailers = { (f: [WireFrame]) throws -> Fields? in try Fields.decodeOptional(f.filter { $0.path == [0, 1] }.flatMap(\.data)).0 }
         // Go says some([]) where there were none; we say none: both mean no trailers.
         #expect((try trailers(ours))?.isEmpty ?? true)
         #expect((try trailers(theirs))?.isEmpty ?? true)

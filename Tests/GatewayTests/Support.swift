@@ -175,9 +175,3 @@ final class FakeBackend: Sendable {
     }
 }
 
-/// The shared spec and WIT corpus: `WRPC_SHARED_DIR`, or `../shared` beside the package.
-let sharedDirectory: String = {
-    if let env = ProcessInfo.processInfo.environment["WRPC_SHARED_DIR"] { return env }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.deletingLastPathComponent().appendingPathComponent("shared").path
-}()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import WIT
 
 /// The reference toolchain's listings for every entry of `../shared/wit-corpus`.

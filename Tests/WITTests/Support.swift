@@ -1,13 +1,7 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import WIT
-
-/// `../shared` beside the checkout, or `WRPC_SHARED_DIR`.
-let sharedDirectory: String = {
-    if let env = ProcessInfo.processInfo.environment["WRPC_SHARED_DIR"] { return env }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.deletingLastPathComponent().appendingPathComponent("shared").path
-}()
 
 /// Loads WIT given as text; `deps` are the texts of dependency files, one package group each.
 func load(_ text: String, deps: [String] = [], options: LoadOptions = LoadOptions()) throws -> Resolve {

@@ -2,35 +2,10 @@ import ComponentValues
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 import WIT
 @testable import WRPCTransport
 
-let sharedDirectory: String = {
-    if let env = ProcessInfo.processInfo.environment["WRPC_SHARED_DIR"] { return env }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.deletingLastPathComponent().appendingPathComponent("shared").path
-}()
-
-struct WireRecording {
-    let request: [UInt8]
-    let response: [UInt8]
-
-    init(_ name: String) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: sharedDirectory + "/spec/wire/\(name).json"))
-        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        request = bytes(hex: try #require(object["request_hex"] as? String))
-        response = bytes(hex: try #require(object["response_hex"] as? String))
-    }
-}
-
-func bytes(hex: String) -> [UInt8] {
-    var out: [UInt8] = []
-    var it = hex.makeIterator()
-    while let a = it.next(), let b = it.next() { out.append(UInt8(String([a, b]), radix: 16)!) }
-    return out
-}
-
-func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
 
 func function(_ wit: String, _ iface: String, _ name: String) throws -> (String, Function) {
     let resolve = try Resolve.load(main: [SourceText(path: "t.wit", text: wit)], dependencies: [])

@@ -2,6 +2,7 @@ import ComponentValues
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 import WIT
 @testable import WRPCTransport
 

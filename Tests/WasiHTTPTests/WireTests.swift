@@ -1,55 +1,37 @@
 import Foundation
 import Testing
+import TestSupport
 import WIT
 @testable import WasiHTTP
 
-let sharedDirectory: String = {
-    if let env = ProcessInfo.processInfo.environment["WRPC_SHARED_DIR"] { return env }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.deletingLastPathComponent().appendingPathComponent("shared").path
-}()
-
 /// A recorded call between the upstream Go client and server: its frames each way.
 struct Recording {
-    let request: [(path: [UInt32], data: [UInt8])]
-    let response: [(path: [UInt32], data: [UInt8])]
+    let request: [WireFrame]
+    let response: [WireFrame]
     let instance: String
 
     init(_ name: String) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: sharedDirectory + "/spec/wire/\(name).json"))
-        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        var request = hexBytes(try #require(object["request_hex"] as? String))
+        let recording = try WireRecording(name)
+        var request = recording.request
         #expect(request.removeFirst() == 0, "version byte")
         var r = CMReader(request)
         instance = try r.string(limit: 4096)
         _ = try r.string(limit: 4096)
-        self.request = try frames(Array(request[r.position...]))
-        response = try frames(hexBytes(try #require(object["response_hex"] as? String)))
+        self.request = try Self.whole(Array(request[r.position...]))
+        response = try Self.whole(recording.response)
+    }
+
+    /// Every frame of `bytes`, which must hold nothing else.
+    static func whole(_ bytes: [UInt8]) throws -> [WireFrame] {
+        let (frames, consumed) = wireFrames(bytes)
+        try #require(consumed == bytes.count, "a partial frame after \(consumed) of \(bytes.count) bytes")
+        return frames
     }
 
     /// The data of every frame on `path`, joined.
-    func joined(_ frames: [(path: [UInt32], data: [UInt8])], _ path: [UInt32]) -> [UInt8] {
+    func joined(_ frames: [WireFrame], _ path: [UInt32]) -> [UInt8] {
         frames.filter { $0.path == path }.flatMap(\.data)
     }
-}
-
-func hexBytes(_ hex: String) -> [UInt8] {
-    var out: [UInt8] = []
-    var it = hex.makeIterator()
-    while let a = it.next(), let b = it.next() { out.append(UInt8(String([a, b]), radix: 16)!) }
-    return out
-}
-
-func frames(_ bytes: [UInt8]) throws -> [(path: [UInt32], data: [UInt8])] {
-    var r = CMReader(bytes)
-    var out: [(path: [UInt32], data: [UInt8])] = []
-    while r.position < bytes.count {
-        let n = Int(try r.u32())
-        var path: [UInt32] = []
-        for _ in 0..<n { path.append(try r.u32()) }
-        out.append((path, try r.bytesList(limit: 1 << 20)))
-    }
-    return out
 }
 
 @Suite struct WireTests {
