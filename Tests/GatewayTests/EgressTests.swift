@@ -440,7 +440,13 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
         let origin = try Self.origin()
         let egress = try EgressStack()
         defer { egress.stop() }
-        let answer = try await egress.handle(get(Self.authority(origin), "/broken"))
+        // Body and trailers inline: a cut call is closed at once (wRPC has no
+        // error frame), so a caller still streaming them could see its own
+        // write fail first, on a loaded machine, instead of the cut body.
+        var request = get(Self.authority(origin), "/broken")
+        request.body = .ready([])
+        request.trailers = .ready(nil)
+        let answer = try await egress.handle(request)
         guard case .response(let head) = answer.result else { Issue.record("\(answer.result)"); return }
         #expect(head.status == 200)
         #expect(!answer.bodyComplete)
