@@ -37,6 +37,10 @@ struct EgressCall {
         } catch let error as WasiHTTPError {
             // Bad bytes from the caller still get a typed answer.
             return try await answer(.failure(.internalError("malformed parameters: \(error)")), outcome)
+        } catch CallError.deadlineExceeded {
+            // wRPC has no error frame: a caller that stalls mid-parameters
+            // gets the same answer as one whose body stalls, then the close.
+            return try await answer(.failure(.connectionReadTimeout), outcome)
         }
         let head = call.request
         guard let url = Self.url(head) else {
@@ -89,9 +93,14 @@ struct EgressCall {
         }
     }
 
-    /// Reads `handle(request, options)`'s parameters off path `[]`.
+    /// Reads `handle(request, options)`'s parameters off path `[]`, within
+    /// the default between-bytes timeout (the caller's own options are not
+    /// known before they are read).
     private func parameters() async throws -> OutgoingCall {
-        try await collect(path: [], "parameters", OutgoingCall.decode)
+        let bound = config.betweenBytesTimeout.fallback
+        return try await withDeadline(.now + bound, what: "the caller's parameters within \(bound)") { [self] in
+            try await collect(path: [], "parameters", OutgoingCall.decode)
+        }
     }
 
     /// Reads frames on `path` until `decode` makes a value of them; more
@@ -214,6 +223,11 @@ struct EgressCall {
             }
             upload.finish()
         } catch {
+            // Bytes that do not decode as the body stream or its trailers are
+            // the caller's fault, and its answer says so.
+            if case CallError.protocolError(let message) = error {
+                outcome.bodyFailure.withLock { $0 = $0 ?? .internalError("malformed request body: \(message)") }
+            }
             // The transfer must not see a clean end of a body that broke.
             upload.fail(error)
             throw error
