@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "wrpc-gateway",
             dependencies: [
-                "Gateway", "DemoBackend", "WRPCTransport", "EventLoops", "Egress",
+                "Gateway", "DemoBackend", "WRPCTransport", "EventLoops", "Egress", "WasiHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 "WIT",
@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "wrpc-gateway-bench",
             dependencies: [
-                "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "DemoBackend", "Gateway",
+                "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "DemoBackend", "Gateway", "WasiHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

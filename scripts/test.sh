@@ -24,15 +24,44 @@ echo "wit signatures: every corpus entry matches"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)
-"$bin" demo --listen "127.0.0.1:$port" > "$log" 2>&1 &
+egress_sock="$(mktemp -u -t wrpc-test-egress-XXXXXX).sock"
+"$bin" demo --listen "127.0.0.1:$port" --egress-listen "unix://$egress_sock" > "$log" 2>&1 &
 demo=$!
 trap 'kill $demo 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_healthy() {
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "nothing healthy on port $1"; return 1
+}
+wait_healthy "$port"
 BASE_URL="http://127.0.0.1:$port" docker/smoke.sh
 "$bin" healthcheck --listen "127.0.0.1:$port"
+
+# The demo's egress, called with JSON through a second gateway (the lines the
+# demo prints): it fetches the demo gateway's own /healthz with libcurl.
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" serve --wit builtin:wrpc-http --target "unix://$egress_sock" --listen "127.0.0.1:$port2" --log-level warning &
+second=$!
+trap 'kill $demo $second 2>/dev/null || true; rm -f "$log"' EXIT
+wait_healthy "$port2"
+request='{"request": {"method": {"tag": "get"}, "scheme": {"tag": "HTTP"}, "authority": "127.0.0.1:'$port'", "path-with-query": "/healthz", "headers": [], "body": "", "trailers": null}, "options": null}'
+answer=$(curl -sS "http://127.0.0.1:$port2/invoke/wrpc:http/outgoing-handler@0.1.0/handle" -H 'Content-Type: application/json' -d "$request")
+python3 - "$answer" <<'PY'
+import base64, json, sys
+answer = json.loads(sys.argv[1])
+assert answer["tag"] == "ok", answer
+assert answer["val"]["status"] == 200, answer
+assert json.loads(base64.b64decode(answer["val"]["body"])) == {"status": "ok"}, answer
+PY
+denied=$(curl -sS "http://127.0.0.1:$port2/invoke/wrpc:http/outgoing-handler@0.1.0/handle" -H 'Content-Type: application/json' \
+  -d '{"request": {"method": {"tag": "get"}, "scheme": {"tag": "HTTPS"}, "authority": "example.com", "path-with-query": "/", "headers": [], "body": "", "trailers": null}, "options": null}')
+[ "$denied" = '{"tag":"err","val":{"tag":"HTTP-request-denied"}}' ] || { echo "the demo egress did not deny example.com: $denied"; exit 1; }
+echo "demo egress: fetched the gateway's /healthz through a second gateway; other URLs denied"
+kill -TERM $second
+wait $second || { echo "the second gateway did not stop cleanly"; exit 1; }
+
 kill -TERM $demo
 wait $demo || { echo "the demo did not stop cleanly"; cat "$log"; exit 1; }
 trap - EXIT

@@ -14,6 +14,11 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Where the demo backend listens: a unix:// or tcp:// URL. [default: a Unix socket in the temporary directory]")
     var backend: String?
 
+    @Option(help: "Where the demo's egress (wrpc:http/outgoing-handler) listens: a unix:// or tcp:// URL (env WRPC_GATEWAY_EGRESS_LISTEN). [default: a Unix socket in the temporary directory]")
+    var egressListen: String?
+
+    @OptionGroup var egress: EgressOptions
+
     @OptionGroup var server: ServerOptions
 
     func run() async throws {
@@ -31,9 +36,26 @@ struct DemoCommand: AsyncParsableCommand {
             listener.close()
         }
         let gateway = try Gateway(resolve: try DemoBackend.resolve(), config: config)
+        let egressURL = egressListen ?? Environment.value("egress-listen")
+            ?? "unix://\(NSTemporaryDirectory())wrpc-gateway-demo-egress-\(getpid()).sock"
+        var egressServing: (task: Task<Void, Never>, listener: any ServerTransport)?
+        defer {
+            egressServing?.listener.close()
+            egressServing?.task.cancel()
+        }
         try await runUntilSignalled(gateway) { port in
             let host = config.host.contains(":") ? "[\(config.host)]" : config.host
             let base = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+            // The demo's egress may fetch from the gateway itself (on
+            // loopback, so internal addresses are allowed here), and from
+            // whatever --allow-url-prefix adds.
+            let allowed = [base + "/"] + config.urlFetch.allowedPrefixes
+            egressServing = try await egress.start(listen: egressURL, allowedPrefixes: allowed, metrics: gateway.metrics.factory) {
+                $0.allowInternalAddresses = true
+            }
+            let egressAddress = egressServing!.listener.address
+            let handle = "wrpc:http/outgoing-handler@0.1.0/handle"
+            let request = #"{"request": {"method": {"tag": "get"}, "scheme": {"tag": "HTTP"}, "authority": "\#(base.dropFirst("http://".count))", "path-with-query": "/healthz", "headers": [], "body": "", "trailers": null}, "options": null}"#
             let greeter = "wrpc-gateway:demo/greeter@0.1.0"
             let types = "wrpc-gateway:demo/types@0.1.0"
             let kv = "wrpc-gateway:demo/keyvalue@0.1.0"
@@ -47,6 +69,14 @@ struct DemoCommand: AsyncParsableCommand {
                   curl -s \(base)/invoke/\(kv)/open --json '{"identifier": "fruit"}'
 
                 Every function: curl -s \(base)/functions
+
+                The egress (wrpc:http/outgoing-handler@0.1.0: outgoing HTTP for wRPC
+                callers, with libcurl) listens on \(egressAddress) and may fetch
+                \(allowed.joined(separator: ", ")). Call it with JSON through a second gateway:
+
+                  wrpc-gateway serve --wit builtin:wrpc-http --target \(egressAddress) --listen 127.0.0.1:8081 &
+                  curl -s 127.0.0.1:8081/invoke/\(handle) --json '\(request)'
+
                 Stop with Ctrl-C.
 
                 """.utf8))

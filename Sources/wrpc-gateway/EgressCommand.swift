@@ -62,7 +62,8 @@ struct EgressOptions: ParsableArguments {
     }
 
     /// Starts serving `wrpc:http/outgoing-handler` on `url`; the task ends when cancelled.
-    func start(listen url: String, allowedPrefixes: [String], metrics: any MetricsFactory = NOOPMetricsHandler.instance)
+    func start(listen url: String, allowedPrefixes: [String], metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+               adjust: (inout EgressConfig) -> Void = { _ in })
         async throws -> (task: Task<Void, Never>, listener: any ServerTransport) {
         let listener: any ServerTransport
         do {
@@ -70,7 +71,8 @@ struct EgressOptions: ParsableArguments {
         } catch {
             throw CLIError("--egress-listen \(url): \(error)")
         }
-        let config = try config(allowedPrefixes: allowedPrefixes)
+        var config = try config(allowedPrefixes: allowedPrefixes)
+        adjust(&config)
         if config.allowedPrefixes.isEmpty && !config.allowAnyURL {
             Logger(label: "wrpc-gateway-egress").warning("no --allow-url-prefix and no --allow-any-url: every egress request will be denied")
         }

@@ -22,12 +22,7 @@ struct OpenAPICommand: ParsableCommand {
     var urlStreams = false
 
     func run() throws {
-        let resolve: Resolve
-        do {
-            resolve = try Resolve.load(path: wit, options: LoadOptions(features: Set(features)))
-        } catch {
-            throw CLIError("\(error)")
-        }
+        let resolve = try WITSource.load(wit, options: LoadOptions(features: Set(features)))
         let table = try FunctionTable(resolve: resolve, world: world)
         FileHandle.standardOutput.write(Data(OpenAPIDocument.generate(table: table, title: "wrpc-gateway: \(resolve.main.name)", urlStreams: urlStreams)))
     }

@@ -128,12 +128,7 @@ struct ServeCommand: AsyncParsableCommand {
         try server.bootstrapLogging()
         guard let witPath = wit ?? Environment.value("wit") else { throw ValidationError("--wit (or WRPC_GATEWAY_WIT) is required") }
         guard let targetURL = target ?? Environment.value("target") else { throw ValidationError("--target (or WRPC_GATEWAY_TARGET) is required") }
-        let resolve: Resolve
-        do {
-            resolve = try Resolve.load(path: witPath, options: LoadOptions(features: Set(features)))
-        } catch {
-            throw CLIError("\(error)")
-        }
+        let resolve = try WITSource.load(witPath, options: LoadOptions(features: Set(features)))
         var config = GatewayConfig(target: targetURL)
         let routeSpecs = Environment.list(routes, "routes")
         for spec in routeSpecs {
@@ -156,13 +151,18 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
-func runUntilSignalled(_ gateway: Gateway, announce: (Int) -> Void = { _ in }) async throws {
+func runUntilSignalled(_ gateway: Gateway, announce: (Int) async throws -> Void = { _ in }) async throws {
     let logger = Logger(label: "wrpc-gateway")
     signal(SIGINT, SIG_IGN)
     signal(SIGTERM, SIG_IGN)
     try gateway.start()
     logger.info("listening", metadata: ["address": "\(gateway.config.host):\(gateway.port)", "functions": "\(gateway.table.functions.count)"])
-    announce(gateway.port)
+    do {
+        try await announce(gateway.port)
+    } catch {
+        await gateway.shutdown()
+        throw error
+    }
     let signalName = await terminationSignal()
     logger.info("shutting down", metadata: ["signal": .string(signalName)])
     await gateway.shutdown()
