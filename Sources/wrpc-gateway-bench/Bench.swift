@@ -11,10 +11,18 @@ struct Bench {
         "gateway": gatewayBenchmark,
         "stream": streamBenchmark,
         "fairness": fairnessBenchmark,
+        "egress": egressBenchmark,
     ]
 
     static func main() async {
         var args = Array(CommandLine.arguments.dropFirst())
+        if args.count == 2, args[0] == "--serve-origin", let port = Int(args[1]) {
+            // The egress suite's origin: this binary in a process of its own.
+            do { try await BenchOrigin.serve(port: port) } catch {
+                FileHandle.standardError.write(Data("origin: \(error)\n".utf8))
+                exit(1)
+            }
+        }
         var shared = ProcessInfo.processInfo.environment["WRPC_SHARED_DIR"] ?? "../shared"
         if let i = args.firstIndex(of: "--shared"), i + 1 < args.count {
             shared = args[i + 1]

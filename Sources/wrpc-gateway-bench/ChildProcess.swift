@@ -94,6 +94,9 @@ final class ChildProcess: Sendable {
     /// Waits for a child that ends by itself (wrk, which has no children).
     func wait() { process.waitUntilExit() }
 
+    /// The exit status of a child that has ended.
+    var exitStatus: Int32 { process.terminationStatus }
+
     /// The end of the child's log, for an error message.
     func logTail(_ bytes: Int = 2000) -> String {
         guard let logPath, let data = FileManager.default.contents(atPath: logPath) else { return "" }

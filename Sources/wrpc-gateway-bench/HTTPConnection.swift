@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// One HTTP/1.1 response, its body read whole.
-struct HTTPResponse {
+struct HTTPReply {
     let status: Int
     let body: [UInt8]
     var text: String { String(decoding: body, as: UTF8.self) }
@@ -47,7 +47,7 @@ final class HTTPConnection {
     deinit { Glibc.close(fd) }
 
     /// A request with a small body, and its response.
-    func request(_ method: String, _ path: String, headers: [String] = [], body: [UInt8] = []) throws -> HTTPResponse {
+    func request(_ method: String, _ path: String, headers: [String] = [], body: [UInt8] = []) throws -> HTTPReply {
         try send(Self.head(method, path, headers: headers, contentLength: body.isEmpty && method == "GET" ? nil : body.count) + body)
         return try readResponse()
     }
@@ -77,7 +77,7 @@ final class HTTPConnection {
 
     /// Reads one response: Content-Length bodies, or to the end of the
     /// connection without one. The gateway does not chunk these replies.
-    func readResponse() throws -> HTTPResponse {
+    func readResponse() throws -> HTTPReply {
         var headEnd = Self.find([13, 10, 13, 10], in: pending)
         while headEnd == nil {
             guard try fill() else { throw BenchError("connection closed before a response") }
@@ -100,7 +100,7 @@ final class HTTPConnection {
         }
         let body = Array(pending.prefix(length ?? pending.count))
         pending.removeFirst(body.count)
-        return HTTPResponse(status: status, body: body)
+        return HTTPReply(status: status, body: body)
     }
 
     /// Appends what the socket has; false at its end.

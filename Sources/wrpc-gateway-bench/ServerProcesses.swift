@@ -61,6 +61,30 @@ enum ServerProcesses {
         return server
     }
 
+    /// This bench binary again as the egress benchmark's HTTP origin
+    /// (`--serve-origin PORT`); ready once it answers.
+    static func benchOrigin() async throws -> ServerProcess {
+        let port = try freePort()
+        let child = try ChildProcess("origin", executable: CommandLine.arguments[0], arguments: ["--serve-origin", "\(port)"])
+        let server = ServerProcess(child: child, port: port)
+        try await waitUntilReady(server) {
+            (try? HTTPConnection(port: port, timeoutSeconds: 1).request("GET", "/bytes/1").status) == 200
+        }
+        return server
+    }
+
+    /// `wrpc-gateway egress` open to any URL on loopback (the origin is
+    /// there), ready once it accepts a connection.
+    static func egress(binary: String) async throws -> ServerProcess {
+        let port = try freePort()
+        let child = try ChildProcess("egress", executable: binary, arguments: [
+            "egress", "--listen", "tcp://127.0.0.1:\(port)", "--allow-any-url", "--allow-private-addresses", "--log-level", "error",
+        ])
+        let server = ServerProcess(child: child, port: port)
+        try await waitUntilReady(server) { (try? HTTPConnection(port: port, timeoutSeconds: 1)) != nil }
+        return server
+    }
+
     private static func requireBinary() throws -> String {
         guard let binary else { throw BenchError(skipReason) }
         return binary

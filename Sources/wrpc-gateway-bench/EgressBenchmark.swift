@@ -1,0 +1,172 @@
+import EventLoops
+import Foundation
+import WasiHTTP
+import WRPCTransport
+
+/// 1 GiB down and 1 GiB up through `wrpc-gateway egress` (its own process)
+/// against an origin process, next to the `curl` command line against the
+/// same origin in the same run. The egress's CPU time per MiB, context
+/// switches and peak RSS come from /proc; curl's CPU time from its rusage.
+func egressBenchmark(shared: String) async throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else {
+        print("## Egress: skipped (curl not installed)\n")
+        return
+    }
+    guard let binary = ServerProcesses.binary else {
+        print("## Egress: skipped (\(ServerProcesses.skipReason))\n")
+        return
+    }
+    let size = Int64(ProcessInfo.processInfo.environment["EGRESS_BYTES"].flatMap { Int64($0) } ?? 1 << 30)
+    let origin = try await ServerProcesses.benchOrigin()
+    defer { origin.stop() }
+    let egress = try await ServerProcesses.egress(binary: binary)
+    defer { egress.stop() }
+    let base = "http://127.0.0.1:\(origin.port)"
+    // A sparse file: curl uploads zeros read from the page cache, with a Content-Length.
+    let file = NSTemporaryDirectory() + "wrpc-bench-\(getpid())-upload"
+    guard FileManager.default.createFile(atPath: file, contents: nil) else { throw BenchError("cannot create \(file)") }
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    guard truncate(file, off_t(size)) == 0 else { throw BenchError("truncate \(file): errno \(errno)") }
+
+    let client = WRPCClient(transport: TCPTransport(host: "127.0.0.1", port: egress.port))
+    let rounds = Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 2
+    var down: [(Transfer, Transfer)] = []
+    var up: [(Transfer, Transfer)] = []
+    for _ in 0..<rounds {
+        let curlDown = try await curl(["-sS", "-o", "/dev/null", "\(base)/bytes/\(size)"], size: size)
+        let egressDown = try await Transfer.measure(egress.pid, size: size) {
+            try await download(client, authority: "127.0.0.1:\(origin.port)", size: size)
+        }
+        down.append((curlDown, egressDown))
+        let curlUp = try await curl(["-sS", "-o", "/dev/null", "-T", file, "\(base)/sink"], size: size)
+        let egressUp = try await Transfer.measure(egress.pid, size: size) {
+            try await upload(client, authority: "127.0.0.1:\(origin.port)", size: size)
+        }
+        up.append((curlUp, egressUp))
+    }
+    let rss = peakRSS(pid: egress.pid)
+
+    printTitle("Egress: \(size >> 20) MiB through `wrpc:http/outgoing-handler` vs the curl command line, loopback")
+    print("The origin is this bench's libmicrohttpd server in a process of its own; the egress is `wrpc-gateway egress` (its own process); the caller is our wRPC client in the bench process, which discards the body it receives and sends a 256 KiB buffer over and over. curl (`curl -o /dev/null URL`, `curl -T FILE URL` of a sparse file) fetches from and uploads to the same origin. \(rounds) rounds of curl then egress, back to back; median figures, the ratio is the median of the rounds' ratios (range in brackets). CPU-µs per MiB: the egress process's (user + system) and curl's.\n")
+    print("| direction | curl MB/s | egress MB/s | × curl | curl CPU-µs/MiB | egress CPU-µs/MiB | egress ctx switches/MiB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for (name, runs) in [("download", down), ("upload (Content-Length)", up)] {
+        let ratios = runs.map { $0.1.megabytesPerSecond / $0.0.megabytesPerSecond }
+        let ratio = String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min() ?? 0, ratios.max() ?? 0)
+        let curlCPU = median(runs.map(\.0.cpuMicrosecondsPerMiB))
+        let egressCPU = median(runs.map(\.1.cpuMicrosecondsPerMiB))
+        let switches = median(runs.map(\.1.switchesPerMiB))
+        print("| \(name) | \(Int(median(runs.map(\.0.megabytesPerSecond)))) | \(Int(median(runs.map(\.1.megabytesPerSecond)))) | \(ratio) | \(Int(curlCPU)) | \(Int(egressCPU)) | \(String(format: "%.2f", switches)) |")
+    }
+    print("\nThe egress process's peak RSS over all rounds: \(rss / 1024) MiB.\n")
+}
+
+private func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
+/// One timed transfer and what the measured process spent on it.
+private struct Transfer {
+    var seconds: Double
+    var bytes: Int64
+    var cpuMicroseconds: Double
+    var contextSwitches: Int = 0
+
+    var megabytesPerSecond: Double { Double(bytes) / seconds / 1e6 }
+    var mebibytes: Double { Double(bytes) / Double(1 << 20) }
+    var cpuMicrosecondsPerMiB: Double { cpuMicroseconds / mebibytes }
+    var switchesPerMiB: Double { Double(contextSwitches) / mebibytes }
+
+    /// Times `body` (which moves `size` bytes) and reads the egress's counters around it.
+    static func measure(_ pid: Int32, size: Int64, _ body: () async throws -> Void) async throws -> Transfer {
+        let start = ContinuousClock.now
+        let ((), cost) = try await ProcessCost.measure(pid: pid) { try await body() }
+        return Transfer(seconds: (ContinuousClock.now - start).seconds, bytes: size,
+                        cpuMicroseconds: cost.cpuMicroseconds, contextSwitches: cost.contextSwitches)
+    }
+}
+
+/// Runs curl to completion; its CPU time from the children's rusage (the
+/// egress and origin are still running, so only curl ends in between).
+private func curl(_ args: [String], size: Int64) async throws -> Transfer {
+    try await onOwnThread("curl") { _ in
+        var before = rusage()
+        getrusage(RUSAGE_CHILDREN_WHO, &before)
+        let start = ContinuousClock.now
+        let child = try ChildProcess("curl", executable: "/usr/bin/curl", arguments: args)
+        child.wait()
+        let seconds = (ContinuousClock.now - start).seconds
+        guard child.exitStatus == 0 else { throw BenchError("curl \(args.joined(separator: " ")) exited with \(child.exitStatus)") }
+        var after = rusage()
+        getrusage(RUSAGE_CHILDREN_WHO, &after)
+        func micros(_ t: timeval) -> Double { Double(t.tv_sec) * 1e6 + Double(t.tv_usec) }
+        let cpu = micros(after.ru_utime) + micros(after.ru_stime) - micros(before.ru_utime) - micros(before.ru_stime)
+        return Transfer(seconds: seconds, bytes: size, cpuMicroseconds: cpu)
+    }
+}
+
+/// `handle(GET /bytes/size)`: the result, then the body counted and dropped.
+private func download(_ client: WRPCClient, authority: String, size: Int64) async throws {
+    var head = RequestHead(method: .get, pathWithQuery: "/bytes/\(size)", scheme: .http, authority: authority, headers: Fields())
+    head.body = .ready([])
+    head.trailers = .ready(nil)
+    let received = try await client.call(instance: WrpcHTTPWIT.outgoingInstance, name: "handle",
+                                         params: head.encodeAsIncomingParameters() + [0],
+                                         watchdog: Watchdog(deadline: .now + .seconds(600))) { inv -> Int64 in
+        try await inv.closeWrite()
+        try await expectOK(try await result(inv))
+        var total: Int64 = 0
+        try await inv.readStream(path: WasiHTTP.ResponseHead.bodyPath, element: .primitive(.u8)) { event in
+            if case .bytes(let b) = event { total += Int64(b.count) }
+        }
+        return total
+    }
+    guard received == size else { throw BenchError("egress download: \(received) of \(size) bytes") }
+}
+
+/// `handle(PUT /sink)` with a Content-Length: the body streamed from one
+/// 256 KiB buffer, then the origin's count read back.
+private func upload(_ client: WRPCClient, authority: String, size: Int64) async throws {
+    var head = RequestHead(method: .put, pathWithQuery: "/sink", scheme: .http, authority: authority,
+                           headers: Fields([("content-length", [Array("\(size)".utf8)])]))
+    head.trailers = .ready(nil)
+    let chunk = [UInt8](repeating: 0x5A, count: 256 << 10)
+    let reply = try await client.call(instance: WrpcHTTPWIT.outgoingInstance, name: "handle",
+                                      params: head.encodeAsIncomingParameters() + [0],
+                                      watchdog: Watchdog(deadline: .now + .seconds(600))) { inv -> [UInt8] in
+        var sent: Int64 = 0
+        while sent < size {
+            let n = Int(min(Int64(chunk.count), size - sent))
+            try await inv.sendStreamChunk(path: RequestHead.bodyPath, bytes: n == chunk.count ? chunk : Array(chunk[..<n]))
+            sent += Int64(n)
+        }
+        try await inv.endStream(path: RequestHead.bodyPath)
+        try await inv.closeWrite()
+        try await expectOK(try await result(inv))
+        var body: [UInt8] = []
+        try await inv.readStream(path: WasiHTTP.ResponseHead.bodyPath, element: .primitive(.u8)) { event in
+            if case .bytes(let b) = event { body += b }
+        }
+        return body
+    }
+    guard String(decoding: reply, as: UTF8.self) == "\(size)" else {
+        throw BenchError("egress upload: the origin counted \(String(decoding: reply, as: UTF8.self)) of \(size) bytes")
+    }
+}
+
+private func result(_ inv: Invocation) async throws -> HandleResult {
+    var root: [UInt8] = []
+    while true {
+        if let r = try HandleResult.decode(root) { return r }
+        guard let more = try await inv.next(path: []) else { throw BenchError("the egress closed before its result") }
+        root += more
+    }
+}
+
+private func expectOK(_ result: HandleResult) async throws {
+    guard case .response(let head) = result, head.status == 200 else { throw BenchError("egress answered \(result)") }
+}
+
+/// Glibc imports `RUSAGE_CHILDREN` as an enum case; getrusage takes its raw value.
+private let RUSAGE_CHILDREN_WHO = __rusage_who_t(RUSAGE_CHILDREN.rawValue)
