@@ -4,6 +4,7 @@
 #define WRPC_SYSTEM_SHIM_H
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -16,6 +17,12 @@
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 extern int sched_getaffinity(pid_t pid, size_t size, void *mask);
 extern int pthread_setname_np(pthread_t thread, const char *name);
+
+// glibc's allocator thresholds (mallopt is not in Swift's Glibc module).
+static inline void wrpc_tune_malloc(int mmap_threshold, int trim_threshold) {
+    mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    mallopt(M_TRIM_THRESHOLD, trim_threshold);
+}
 
 // Readiness bits as Swift sees them.
 #define WRPC_IO_READ 1u

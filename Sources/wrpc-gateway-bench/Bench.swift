@@ -1,3 +1,4 @@
+import EventLoops
 import Foundation
 
 /// `swift run -c release wrpc-gateway-bench [SUITE…]`: runs the named suites
@@ -15,6 +16,9 @@ struct Bench {
     ]
 
     static func main() async {
+        // The servers it starts tune their allocator; its own clients and
+        // origin do the same, so baselines and servers are alike.
+        MemoryTuning.apply()
         var args = Array(CommandLine.arguments.dropFirst())
         if args.count == 2, args[0] == "--serve-origin", let port = Int(args[1]) {
             // The egress suite's origin: this binary in a process of its own.
