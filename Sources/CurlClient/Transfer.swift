@@ -77,6 +77,10 @@ public final class Transfer: @unchecked Sendable {
         wrpc_curl_set_callback(easy, CURLOPT_HEADERFUNCTION, Transfer.onHeader)
         wrpc_curl_set_pointer(easy, CURLOPT_HEADERDATA, me)
         wrpc_curl_set_string(easy, CURLOPT_USERAGENT, "wrpc-gateway")
+        // Larger buffers than libcurl's 16 KiB / 64 KiB defaults: fewer
+        // callbacks, queue pieces and frames per MiB of body.
+        wrpc_curl_set_long(easy, CURLOPT_BUFFERSIZE, Self.bufferSize)
+        wrpc_curl_set_long(easy, CURLOPT_UPLOAD_BUFFERSIZE, Self.bufferSize)
         guardState.initialize(to: wrpc_connect_guard(allow_internal: request.allowInternalAddresses ? 1 : 0, denied: 0))
         wrpc_curl_guard_connections(easy, guardState)
         // Bodies and headers go as given: no decoding behind the caller's back.
@@ -156,6 +160,9 @@ public final class Transfer: @unchecked Sendable {
     private static let onHeader: wrpc_curl_data_callback = { data, size, count, user in
         Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue().header(data!, size * count)
     }
+
+    /// libcurl's receive and send buffer sizes for one transfer.
+    static let bufferSize = 256 << 10
 
     private static let onRead: wrpc_curl_data_callback = { data, size, count, user in
         Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue().give(data!, size * count)

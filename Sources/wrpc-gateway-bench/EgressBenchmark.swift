@@ -38,7 +38,7 @@ func egressBenchmark(shared: String) async throws {
             try await download(client, authority: "127.0.0.1:\(origin.port)", size: size)
         }
         down.append((curlDown, egressDown))
-        let curlUp = try await curl(["-sS", "-o", "/dev/null", "-T", file, "\(base)/sink"], size: size)
+        let curlUp = try await curl(["-sS", "-o", "/dev/null", "-H", "Expect:", "-T", file, "\(base)/sink"], size: size)
         let egressUp = try await Transfer.measure(egress.pid, size: size) {
             try await upload(client, authority: "127.0.0.1:\(origin.port)", size: size)
         }
@@ -47,7 +47,7 @@ func egressBenchmark(shared: String) async throws {
     let rss = peakRSS(pid: egress.pid)
 
     printTitle("Egress: \(size >> 20) MiB through `wrpc:http/outgoing-handler` vs the curl command line, loopback")
-    print("The origin is this bench's libmicrohttpd server in a process of its own; the egress is `wrpc-gateway egress` (its own process); the caller is our wRPC client in the bench process, which discards the body it receives and sends a 256 KiB buffer over and over. curl (`curl -o /dev/null URL`, `curl -T FILE URL` of a sparse file) fetches from and uploads to the same origin. \(rounds) rounds of curl then egress, back to back; median figures, the ratio is the median of the rounds' ratios (range in brackets). CPU-µs per MiB: the egress process's (user + system) and curl's.\n")
+    print("The origin is this bench's libmicrohttpd server in a process of its own; the egress is `wrpc-gateway egress` (its own process); the caller is our wRPC client in the bench process, which discards the body it receives and sends a 256 KiB buffer over and over. curl (`curl -o /dev/null URL`, `curl -H 'Expect:' -T FILE URL` of a sparse file, without the 100-continue round trip as the egress does) fetches from and uploads to the same origin. \(rounds) rounds of curl then egress, back to back; median figures, the ratio is the median of the rounds' ratios (range in brackets). CPU-µs per MiB: the egress process's (user + system) and curl's.\n")
     print("| direction | curl MB/s | egress MB/s | × curl | curl CPU-µs/MiB | egress CPU-µs/MiB | egress ctx switches/MiB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for (name, runs) in [("download", down), ("upload (Content-Length)", up)] {
