@@ -23,8 +23,18 @@ trap 'rm -rf "$tmp"' EXIT
 for entry in "$shared"/wit-corpus/*/; do
   input="$entry/wit"; [ -d "$input" ] || input=$(ls "$entry"/*.wit)
   name=$(basename "$entry")
-  "$bin" openapi --wit "$input" > "$tmp/$name.json"
-  "$bin" openapi --wit "$input" --url-streams > "$tmp/$name-urls.json"
+  # A package with no interfaces and several worlds has no document of its
+  # own (the gateway asks for --world): one per world instead.
+  worlds=("")
+  if ! "$bin" openapi --wit "$input" > /dev/null 2> "$tmp/err"; then
+    grep -q 'choose one with --world: ' "$tmp/err" || { cat "$tmp/err"; exit 1; }
+    read -r -a worlds <<< "$(sed -n 's/.*choose one with --world: //p' "$tmp/err" | tr -d ',')"
+  fi
+  for world in "${worlds[@]}"; do
+    out="$tmp/$name${world:+-${world//[:\/]/-}}"
+    "$bin" openapi --wit "$input" ${world:+--world "$world"} > "$out.json"
+    "$bin" openapi --wit "$input" ${world:+--world "$world"} --url-streams > "$out-urls.json"
+  done
 done
 "$venv/bin/openapi-spec-validator" "$tmp"/*.json
 

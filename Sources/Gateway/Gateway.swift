@@ -21,6 +21,10 @@ public final class Gateway: Sendable {
         self.config = config
         self.logger = logger
         table = try FunctionTable(resolve: resolve, world: world)
+        if let implied = table.impliedWorld {
+            logger.info("serving the only world of a package without interfaces",
+                        metadata: ["world": .string(implied), "functions": .stringConvertible(table.functions.count)])
+        }
         var clients: [String: WRPCClient] = [:]
         for url in Set([config.target] + Array(config.routes.values)) {
             do {

@@ -24,6 +24,9 @@ struct OpenAPICommand: ParsableCommand {
     func run() throws {
         let resolve = try WITSource.load(wit, options: LoadOptions(features: Set(features)))
         let table = try FunctionTable(resolve: resolve, world: world)
+        if let implied = table.impliedWorld {
+            FileHandleOutput.standardError("documenting world \(implied), the only world of package \(resolve.main.name), which has no interfaces\n")
+        }
         FileHandle.standardOutput.write(Data(OpenAPIDocument.generate(table: table, title: "wrpc-gateway: \(resolve.main.name)", urlStreams: urlStreams)))
     }
 }

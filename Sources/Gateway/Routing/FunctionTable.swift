@@ -13,32 +13,18 @@ public struct FunctionTable: Sendable {
     public let functions: [CallableFunction]
     private let byInstance: [String: [String: Int]]
 
+    /// The world served because the main package has no interfaces and
+    /// only this world (see `InterfaceSelection`); nil otherwise.
+    public let impliedWorld: String?
+
     /// Functions of the interfaces the selected world imports and exports,
-    /// or, with no world, of every interface of the main package.
+    /// or, with no world, of every interface of the main package (of its
+    /// only world when it has no interfaces). Throws when none is callable.
     public init(resolve: Resolve, world worldName: String?) throws {
-        var interfaces: [(String, Interface)] = []
-        if let worldName {
-            guard let world = resolve.packages.flatMap(\.worlds).first(where: { $0.name == worldName || $0.qualifiedName == worldName }) else {
-                let known = resolve.packages.flatMap(\.worlds).map(\.qualifiedName).sorted().joined(separator: ", ")
-                throw GatewaySetupError("no world `\(worldName)` in the WIT; known: \(known)")
-            }
-            var seen: Set<String> = []
-            for item in world.imports + world.exports {
-                switch item {
-                case .interface(let i) where seen.insert(i.qualifiedName).inserted:
-                    interfaces.append((i.qualifiedName, i))
-                case .keyedInterface(let key, let i) where seen.insert(key).inserted:
-                    interfaces.append((key, i))
-                default:
-                    continue
-                }
-            }
-        } else {
-            interfaces = resolve.main.interfaces.map { ($0.qualifiedName, $0) }
-        }
+        let selection = try InterfaceSelection(resolve: resolve, world: worldName)
         var functions: [CallableFunction] = []
         var index: [String: [String: Int]] = [:]
-        for (instance, iface) in interfaces {
+        for (instance, iface) in selection.interfaces {
             for f in iface.functions {
                 let alias = Self.alias(f)
                 let i = functions.count
@@ -46,8 +32,10 @@ public struct FunctionTable: Sendable {
                 for name in Set([f.name, f.wireName, alias]) { index[instance, default: [:]][name] = i }
             }
         }
+        guard !functions.isEmpty else { throw selection.nothingToServe(resolve) }
         self.functions = functions
         self.byInstance = index
+        impliedWorld = selection.impliedWorld
     }
 
     static func alias(_ f: Function) -> String {
