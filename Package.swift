@@ -22,6 +22,11 @@ let package = Package(
     targets: [
         .target(name: "WIT", swiftSettings: strict),
         .target(name: "ComponentValues", dependencies: ["WIT"], swiftSettings: strict),
+        .target(
+            name: "Console",
+            resources: ["index.html", "app.js", "app.css", "favicon.svg"].map { .embedInCode("Assets/\($0)") },
+            swiftSettings: strict
+        ),
         .systemLibrary(name: "CSystemShims", path: "Sources/CSystemShims"),
         .target(
             name: "EventLoops",
@@ -72,7 +77,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "EventLoops", "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CurlClient",
+                "EventLoops", "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CurlClient", "Console",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

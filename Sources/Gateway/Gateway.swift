@@ -136,6 +136,13 @@ public final class Gateway: Sendable {
             }
             return await invoke(request, sink)
         }
+        if config.console && (path == "/" || path.hasPrefix("/console/")) {
+            sink.route("console")
+            guard request.method == "GET" || request.method == "HEAD" else {
+                return await answer(sink, .failure(.methodNotAllowed("GET")))
+            }
+            return await answer(sink, Self.console(path))
+        }
         let route: String
         switch path {
         case "/healthz", "/readyz", "/metrics", "/functions", "/openapi.json": route = String(path.dropFirst())
@@ -174,14 +181,16 @@ public final class Gateway: Sendable {
 
     private func functionList() -> HTTPResponse {
         Self.json(200, .array(table.functions.map { c in
-            .object([
+            var members: [(String, JSONValue)] = [
                 ("instance", .string(c.instance)),
                 ("name", .string(c.function.name)),
                 ("alias", .string(c.alias)),
                 ("path", .string("/invoke/\(c.instance)/\(c.alias)")),
                 ("signature", .string(Signatures.signature(c.function))),
                 ("target", .string(config.targetURL(for: c.instance))),
-            ])
+            ]
+            if let docs = c.function.docs { members.append(("docs", .string(docs))) }
+            return .object(members)
         }))
     }
 

@@ -23,6 +23,8 @@ public struct GatewayConfig: Sendable {
     public var shutdownGrace: Duration = .seconds(10)
     /// `stream<u8>` parameters given as `{"url": …}`: off unless prefixes are allowed.
     public var urlFetch = URLFetchPolicy()
+    /// Whether `GET /` and `/console/…` serve the browser console.
+    public var console = true
 
     public init(target: String) {
         self.target = target

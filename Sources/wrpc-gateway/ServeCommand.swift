@@ -61,6 +61,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Most redirects such a fetch follows (env WRPC_GATEWAY_FETCH_MAX_REDIRECTS). [default: 5]")
     var fetchMaxRedirects: Int?
 
+    @Flag(name: .customLong("no-console"), help: "Do not serve the browser console at / (env WRPC_GATEWAY_NO_CONSOLE=1).")
+    var noConsole = false
+
     @Option(help: "Log format: text or json (env WRPC_GATEWAY_LOG_FORMAT). [default: text]")
     var logFormat: String?
 
@@ -89,6 +92,7 @@ struct ServerOptions: ParsableArguments {
         config.urlFetch.limits.totalTimeout = .milliseconds(try Environment.pick(fetchTimeoutMs, "fetch-timeout-ms", default: 300_000, parse: Int.init))
         config.urlFetch.limits.maxBytes = try Environment.pick(fetchMaxBytes, "fetch-max-bytes", default: 1 << 30, parse: Int64.init)
         config.urlFetch.maxRedirects = try Environment.pick(fetchMaxRedirects, "fetch-max-redirects", default: 5, parse: Int.init)
+        config.console = !(noConsole || Environment.value("no-console") == "1")
     }
 
     func bootstrapLogging() throws {
