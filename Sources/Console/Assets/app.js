@@ -719,14 +719,16 @@
     invokeButton.addEventListener('click', (e) => { e.preventDefault(); invoke(); });
 
     const docs = fn.docs || '';
+    // The first paragraph in the list; the whole comment when opened, if it has more.
+    const paragraphs = docs.split(/\n\s*\n/);
     const summary = h('summary', {},
       h('span', { class: 'fname', text: fn.alias }), ' ',
       h('code', { class: 'sig', text: `func${fn.signature}` }),
-      docs ? h('span', { class: 'gist', text: docs.split('\n')[0] }) : null);
+      docs ? h('span', { class: 'gist', text: paragraphs[0].replace(/\s*\n\s*/g, ' ') }) : null);
     const panel = h('details', { class: 'fn', 'data-function': key, id: key },
       summary,
       h('div', { class: 'body' },
-        docs.includes('\n') ? h('p', { class: 'docs', text: docs }) : null,
+        paragraphs.length > 1 ? h('p', { class: 'docs', text: docs }) : null,
         fn.name !== fn.alias ? h('p', { class: 'meta', text: `WIT name ${fn.name}` }) : null,
         h('div', { class: 'editors' },
           h('div', { class: 'pane' }, h('h4', { text: 'Arguments' }), form),
@@ -740,6 +742,9 @@
   }
 
   // MARK: - The page
+
+  /** `ns:pkg/iface@1.0.0` with line breaks allowed after `/` and before `@`. */
+  const breakable = (name) => name.split(/(?<=\/)|(?=@)/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
 
   async function getJSON(path) {
     const response = await fetch(path, { headers: { Accept: 'application/json' } });
@@ -770,8 +775,8 @@
     const links = [];
     for (const [instance, fns] of groups) {
       const panels = fns.map((fn) => functionPanel(fn, paths[fn.path] && paths[fn.path].post));
-      sections.push(h('section', { class: 'instance', 'data-instance': instance }, h('h2', { text: instance }), panels));
-      links.push(h('div', { class: 'group', 'data-instance': instance }, h('h3', { text: instance }),
+      sections.push(h('section', { class: 'instance', 'data-instance': instance }, h('h2', {}, breakable(instance)), panels));
+      links.push(h('div', { class: 'group', 'data-instance': instance }, h('h3', {}, breakable(instance)),
         h('ul', {}, fns.map((fn, i) => h('li', { 'data-link': panels[i].id },
           h('a', { href: `#${panels[i].id}`, text: fn.alias }))))));
     }
