@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, only if missing.
+# With `browser`: also Chromium and its driver, for the console's browser tests.
 set -euo pipefail
 packages=(pkg-config libmicrohttpd-dev libcurl4-openssl-dev curl python3-venv)
+[ "${1:-}" = browser ] && packages+=(chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

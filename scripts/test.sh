@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: system packages, `swift test`,
-# then the built binary as a user runs it (the WIT corpus listings, the curl
-# smoke test against a live demo, the OpenAPI checks).
+# then the built binary as a user runs it (the WIT corpus listings, the world
+# rule, the curl smoke test against a live demo, the OpenAPI checks, the
+# console in a real headless Chromium).
 # With arguments (e.g. --filter GatewayTests) only `swift test "$@"` runs.
 # The tests read the shared spec and corpus from ../shared (or $WRPC_SHARED_DIR).
 set -euo pipefail
@@ -21,6 +22,7 @@ for entry in "$WRPC_SHARED_DIR"/wit-corpus/*/; do
     || { echo "wit signatures differs for $entry"; exit 1; }
 done
 echo "wit signatures: every corpus entry matches"
+WRPC_GATEWAY_BIN="$bin" scripts/world-rule-check.sh
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)
@@ -68,3 +70,4 @@ trap - EXIT
 rm -f "$log"
 
 WRPC_GATEWAY_BIN="$bin" scripts/openapi-check.sh
+WRPC_GATEWAY_BIN="$bin" scripts/browser-test.sh
