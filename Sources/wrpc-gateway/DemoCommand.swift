@@ -62,7 +62,7 @@ struct DemoCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("""
 
                 wrpc-gateway demo: the demo backend listens on \(listener.address),
-                the gateway on \(base). Try:
+                the gateway on \(base).\(config.console ? "\n\nOpen \(base)/ in a browser to find and call every function." : "") Or try:
 
                   curl -s \(base)/invoke/\(greeter)/hello --json '{"name": "world"}'
                   curl -s \(base)/invoke/\(types)/echo-record --json '{"p": {"x": 1, "y": -2}}'
