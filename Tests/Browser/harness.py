@@ -135,7 +135,9 @@ def args(p):
 def invoke(driver, p):
     """Clicks Invoke and waits for the answer's end; returns (status code, state, output text)."""
     status = p.find_element(By.CSS_SELECTOR, "[data-status]")
+    calls = str(int(status.get_attribute("data-calls") or 0) + 1)
     p.find_element(By.CSS_SELECTOR, "[data-action=invoke]").click()
-    wait(driver, lambda d: status.get_attribute("data-state") in ("done", "failed"), "the call did not end")
+    wait(driver, lambda d: status.get_attribute("data-calls") == calls
+         and status.get_attribute("data-state") in ("done", "failed"), "the call did not end")
     return status.get_attribute("data-code"), status.get_attribute("data-state"), \
         p.find_element(By.CSS_SELECTOR, "[data-output]").text

@@ -600,6 +600,8 @@
       output.replaceChildren();
       output.classList.remove('failed');
       status.removeAttribute('data-code');
+      // Counts calls, so a script can tell this answer from the last one.
+      status.setAttribute('data-calls', String(Number(status.getAttribute('data-calls') || 0) + 1));
       setStatus('calling', [h('span', { text: 'calling…' })]);
       const started = performance.now();
       const elapsed = () => h('span', { 'data-duration': '', text: `${(performance.now() - started).toFixed(1)} ms` });
