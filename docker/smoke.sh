@@ -77,7 +77,7 @@ curl -sS -X POST -H 'Content-Type: application/octet-stream' --data-binary @"$tm
 cmp -s "$tmp/blob" "$tmp/echoed" && { echo "ok   echo a file byte for byte"; passed=$((passed + 1)); } || { echo "FAIL echo differs" >&2; failed=$((failed + 1)); }
 check "SSE" 200 'data: 2' -X POST -H 'Accept: text/event-stream' -H 'Content-Type: application/json' --data-binary '{"n":2}' "$BASE_URL/invoke/$BLOBS/count"
 check "unknown route" 404 '"code":"not_found"' "$BASE_URL/nowhere"
-check "GET / is the console" 200 '<script src="/console/app.js"' "$BASE_URL/"
+check "GET / is the console" 200 '<script src="console/app.js"' "$BASE_URL/"
 grep -qi "^content-security-policy: default-src 'none'" "$tmp/headers" && { echo "ok   the console has a strict CSP"; passed=$((passed + 1)); } || { echo "FAIL the console without its CSP" >&2; failed=$((failed + 1)); }
 check "the console's script" 200 'wrpc-gateway console' "$BASE_URL/console/app.js"
 check "GET /metrics" 200 'wrpc_gateway_http_requests_total' "$BASE_URL/metrics"

@@ -7,11 +7,12 @@ public enum ConsoleAssets {
         public let body: [UInt8]
     }
 
-    /// The file at an HTTP path: the page at `/` (and `/console/`), the
-    /// others at `/console/NAME`; nil for any other path.
+    /// The file at an HTTP path: the page at `/`, the others at
+    /// `/console/NAME`; nil for any other path. The page names everything
+    /// by relative URLs, so a proxy may serve the gateway under a prefix.
     public static func asset(at path: String) -> Asset? {
         switch path {
-        case "/", "/console/", "/console/index.html": return Asset(contentType: "text/html; charset=utf-8", body: PackageResources.index_html)
+        case "/": return Asset(contentType: "text/html; charset=utf-8", body: PackageResources.index_html)
         case "/console/app.js": return Asset(contentType: "text/javascript; charset=utf-8", body: PackageResources.app_js)
         case "/console/app.css": return Asset(contentType: "text/css; charset=utf-8", body: PackageResources.app_css)
         case "/console/favicon.svg": return Asset(contentType: "image/svg+xml", body: PackageResources.favicon_svg)

@@ -484,7 +484,8 @@
 
   function functionPanel(fn, op) {
     const key = `${fn.instance}/${fn.alias}`;
-    const url = fn.path.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (c) => encodeURIComponent(c));
+    // Relative, like every URL of the page: it works under a proxy's path prefix too.
+    const url = `.${fn.path.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (c) => encodeURIComponent(c))}`;
     const content = (op && op.requestBody && op.requestBody.content) || {};
     const paramsSchema = content['application/json'] && content['application/json'].schema;
     const byName = paramsSchema ? (paramsSchema.oneOf ? paramsSchema.oneOf[0] : paramsSchema) : null;
@@ -571,7 +572,7 @@
       const q = (s) => `'${s.replace(/'/g, "'\\''")}'`;
       const parts = ['curl', '-sS'];
       if (streams) parts.push('-N');
-      parts.push(q(location.origin + url), '-H', q('Content-Type: application/json'), '--data-binary', q(body));
+      parts.push(q(new URL(url, location.href).href), '-H', q('Content-Type: application/json'), '--data-binary', q(body));
       if (bytes) parts.push('-o', q(`${fn.alias}.bin`));
       return parts.join(' ');
     }
@@ -761,7 +762,7 @@
     let functions;
     let doc;
     try {
-      [functions, doc] = await Promise.all([getJSON('/functions'), getJSON('/openapi.json')]);
+      [functions, doc] = await Promise.all([getJSON('functions'), getJSON('openapi.json')]);
     } catch (e) {
       main.replaceChildren(h('p', { class: 'bad', text: `Could not load the functions: ${e.message}` }));
       return;
