@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
     ],
     targets: [
         .target(name: "WIT", swiftSettings: strict),
@@ -75,9 +76,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "EdgePolicy",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Gateway",
             dependencies: [
-                "EventLoops", "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CurlClient", "Console",
+                "EventLoops", "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CurlClient", "Console", "EdgePolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -87,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "wrpc-gateway",
             dependencies: [
-                "Gateway", "DemoBackend", "WRPCTransport", "EventLoops", "Egress", "WasiHTTP",
+                "Gateway", "DemoBackend", "WRPCTransport", "EventLoops", "Egress", "WasiHTTP", "EdgePolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 "WIT",
@@ -103,15 +112,32 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "TestSupport", dependencies: ["ComponentValues"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "ComponentValues",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "WITTests", dependencies: ["WIT", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EventLoopsTests", dependencies: ["EventLoops"], swiftSettings: strict),
+        .testTarget(
+            name: "EdgePolicyTests",
+            dependencies: ["EdgePolicy", "TestSupport", .product(name: "JWTKit", package: "jwt-kit")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "WasiHTTPTests", dependencies: ["WasiHTTP", "WIT", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "CurlClient", "EventLoops", "TestSupport", "Egress", "WasiHTTP", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
+                "EdgePolicy",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: strict
         ),

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <microhttpd.h>
 
 typedef enum MHD_Result (*wrpc_mhd_access_handler)(void *cls, struct MHD_Connection *connection,
@@ -18,11 +20,15 @@ typedef void (*wrpc_mhd_completed_handler)(void *cls, struct MHD_Connection *con
 /// Starts a daemon without threads of its own, on a listening socket we
 /// made: our event loop waits on its epoll descriptor and calls MHD_run.
 /// Connections may be suspended while a Swift task works on the request.
+/// With `tls_cert` and `tls_key` (PEM), it speaks HTTPS, and `notify` sees
+/// each connection start (before its handshake) and close.
 static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
                                                 unsigned int connection_limit, unsigned int timeout_seconds,
                                                 size_t memory_limit,
                                                 wrpc_mhd_access_handler handler, void *handler_cls,
-                                                wrpc_mhd_completed_handler completed, void *completed_cls) {
+                                                wrpc_mhd_completed_handler completed, void *completed_cls,
+                                                const char *tls_cert, const char *tls_key, const char *tls_priorities,
+                                                MHD_NotifyConnectionCallback notify, void *notify_cls) {
     unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ipv6) flags |= MHD_USE_IPv6;
     struct MHD_OptionItem options[] = {
@@ -32,7 +38,18 @@ static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
         { MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t) memory_limit, NULL },
         { MHD_OPTION_LISTEN_SOCKET, (intptr_t) listen_fd, NULL },
         { MHD_OPTION_END, 0, NULL },
+        { MHD_OPTION_END, 0, NULL },
+        { MHD_OPTION_END, 0, NULL },
+        { MHD_OPTION_END, 0, NULL },
+        { MHD_OPTION_END, 0, NULL },
     };
+    if (tls_cert && tls_key) {
+        flags |= MHD_USE_TLS;
+        options[5] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) tls_cert };
+        options[6] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) tls_key };
+        options[7] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *) tls_priorities };
+        options[8] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) notify, notify_cls };
+    }
     return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
 
@@ -53,6 +70,19 @@ static inline int64_t wrpc_mhd_timeout_ms(struct MHD_Daemon *daemon) {
 static inline int wrpc_mhd_connection_fd(struct MHD_Connection *connection) {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     return info ? info->connect_fd : -1;
+}
+
+/// The client's IP address as text into `out` ("" when unknown).
+static inline void wrpc_mhd_client_address(struct MHD_Connection *connection, char *out, size_t size) {
+    out[0] = 0;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr) return;
+    const struct sockaddr *address = info->client_addr;
+    if (address->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *) address)->sin_addr, out, (socklen_t) size);
+    } else if (address->sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) address)->sin6_addr, out, (socklen_t) size);
+    }
 }
 
 static inline struct MHD_Response *wrpc_mhd_buffer_response(size_t size, const void *data) {

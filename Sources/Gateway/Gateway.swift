@@ -1,4 +1,5 @@
 import ComponentValues
+import EdgePolicy
 import EventLoops
 import Foundation
 import Logging
@@ -15,16 +16,21 @@ public final class Gateway: Sendable {
     public let openAPI: [UInt8]
     let logger: Logger
     let server: HTTPServer
+    /// Security headers, CORS, rate limits, authentication and policy, in front of the routes.
+    let edge: MiddlewareChain
+    /// The HTTPS credentials, when serving HTTPS.
+    public let tls: TLSContext?
 
     public init(resolve: Resolve, world: String? = nil, config: GatewayConfig, group: EventLoopGroup = .shared,
                 logger: Logger = Logger(label: "wrpc-gateway")) throws {
         self.config = config
         self.logger = logger
-        table = try FunctionTable(resolve: resolve, world: world)
-        if let implied = table.impliedWorld {
+        let everything = try FunctionTable(resolve: resolve, world: world)
+        if let implied = everything.impliedWorld {
             logger.info("serving the only world of a package without interfaces",
-                        metadata: ["world": .string(implied), "functions": .stringConvertible(table.functions.count)])
+                        metadata: ["world": .string(implied), "functions": .stringConvertible(everything.functions.count)])
         }
+        table = try Self.exposed(everything, config.edge.exposure)
         var clients: [String: WRPCClient] = [:]
         for url in Set([config.target] + Array(config.routes.values)) {
             do {
@@ -33,14 +39,21 @@ public final class Gateway: Sendable {
                 throw GatewaySetupError("backend `\(url)`: \(error)")
             }
         }
-        for instance in config.routes.keys where !table.hasInstance(instance) {
-            throw GatewaySetupError("--route names `\(instance)`, which is not a callable instance; known: \(table.instances.joined(separator: ", "))")
+        for instance in config.routes.keys where !everything.hasInstance(instance) {
+            throw GatewaySetupError("--route names `\(instance)`, which is not a callable instance; known: \(everything.instances.joined(separator: ", "))")
         }
         self.clients = clients
         openAPI = OpenAPIDocument.generate(table: table, title: "wrpc-gateway: \(resolve.main.name)",
-                                           urlStreams: !config.urlFetch.allowedPrefixes.isEmpty)
+                                           urlStreams: !config.urlFetch.allowedPrefixes.isEmpty, security: OpenAPISecurity(config.edge))
+        var edgeConfig = config.edge
+        if config.console {
+            edgeConfig.publicRoutes.paths.insert("/")
+            edgeConfig.publicRoutes.prefixes.append("/console/")
+        }
+        edge = EdgeMiddleware.chain(edgeConfig, table: table, metrics: metrics)
+        tls = try config.tls.map(TLSContext.init)
         let box = ResponderBox()
-        server = HTTPServer(limits: config.http, group: group, responder: box)
+        server = HTTPServer(limits: config.http, group: group, responder: box, tls: tls)
         box.gateway = self
     }
 
@@ -63,12 +76,25 @@ public final class Gateway: Sendable {
 
     func respond(to request: HTTPRequest, sink: any ResponseSink) async {
         let started = ContinuousClock.now
-        let requestID = Self.requestID(request.header("x-request-id"))
-        let recorder = RecordingSink(sink, requestID: requestID) { [self] record in
-            self.record(request, requestID, record, started: started)
+        let context = RequestContext(requestID: Self.requestID(request.header("x-request-id")))
+        let recorder = RecordingSink(sink, context: context) { [self] record in
+            self.record(request, context, record, started: started)
         }
-        await dispatch(request, recorder)
+        // Answers the edge gives itself (refusals, preflights) are counted
+        // under this route; the routes name themselves.
+        recorder.route("edge")
+        await edge.run(request, context: context, sink: recorder) { request, _ in await dispatch(request, recorder) }
         recorder.responderReturned()
+    }
+
+    /// The table without what `--expose`/`--hide` take out.
+    private static func exposed(_ table: FunctionTable, _ exposure: Exposure) throws -> FunctionTable {
+        guard !exposure.isEverything else { return table }
+        let kept = table.filtered { exposure.serves($0.names) }
+        if kept.functions.isEmpty, !table.functions.isEmpty {
+            throw GatewaySetupError("--expose and --hide leave no function callable")
+        }
+        return kept
     }
 
     func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse {
@@ -79,16 +105,16 @@ public final class Gateway: Sendable {
         case .tooManyHeaders(let limit):
             e = GatewayError(431, "resource_exhausted", "more than \(limit) request headers", details: [("limit", .number(limit))])
         }
-        let requestID = Self.requestID(request.header("x-request-id"))
+        let context = RequestContext(requestID: Self.requestID(request.header("x-request-id")))
         var response = e.response
-        response.headers.append(("X-Request-Id", requestID))
-        record(request, requestID, RecordingSink.Record(route: "rejected", status: response.status,
+        response.headers += SecurityHeaders.all + [("X-Request-Id", context.requestID)]
+        record(request, context, RecordingSink.Record(route: "rejected", status: response.status,
                                                         bytes: Int64(response.body.count), outcome: .complete), started: .now)
         return response
     }
 
     /// Every answer's last step, once its body has ended: the metrics and the log line.
-    private func record(_ request: HTTPRequest, _ requestID: String, _ record: RecordingSink.Record,
+    private func record(_ request: HTTPRequest, _ context: RequestContext, _ record: RecordingSink.Record,
                         started: ContinuousClock.Instant) {
         let route = record.route
         let elapsed = ContinuousClock.now - started
@@ -102,9 +128,10 @@ public final class Gateway: Sendable {
         guard logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = [
             "method": .string(request.method), "path": .string(request.path), "status": .stringConvertible(status),
-            "duration_ms": .string(String(format: "%.3f", Double(elapsed.nanoseconds) / 1e6)), "request_id": .string(requestID),
+            "duration_ms": .string(String(format: "%.3f", Double(elapsed.nanoseconds) / 1e6)), "request_id": .string(context.requestID),
             "bytes": .stringConvertible(record.bytes),
         ]
+        if let identity = context.identity { metadata["identity"] = .string(identity.description) }
         switch record.outcome {
         case .complete:
             break

@@ -1,4 +1,5 @@
 import CurlClient
+import EdgePolicy
 import WRPCTransport
 
 /// Everything the gateway needs to run; the CLI fills it from flags and
@@ -25,6 +26,10 @@ public struct GatewayConfig: Sendable {
     public var urlFetch = URLFetchPolicy()
     /// Whether `GET /` and `/console/…` serve the browser console.
     public var console = true
+    /// Authentication, exposure, policy, CORS and rate limits: all off by default.
+    public var edge = EdgeConfig()
+    /// HTTPS instead of HTTP, when set.
+    public var tls: TLSSettings?
 
     public init(target: String) {
         self.target = target

@@ -28,7 +28,7 @@ struct DemoCommand: AsyncParsableCommand {
         let listener = try await Transports.server(for: backendURL)
         var config = GatewayConfig(target: listener.address)
         // First: it sizes the event loops, which the backend then serves on.
-        try server.apply(to: &config)
+        try await server.apply(to: &config)
         let backendServer = try DemoBackend.server()
         let serving = Task { await backendServer.serve(listener) }
         defer {
@@ -45,7 +45,8 @@ struct DemoCommand: AsyncParsableCommand {
         }
         try await runUntilSignalled(gateway) { port in
             let host = config.host.contains(":") ? "[\(config.host)]" : config.host
-            let base = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+            let scheme = config.tls == nil ? "http" : "https"
+            let base = "\(scheme)://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
             // The demo's egress may fetch from the gateway itself (on
             // loopback, so internal addresses are allowed here), and from
             // whatever --allow-url-prefix adds.
@@ -55,7 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             let egressAddress = egressServing!.listener.address
             let handle = "wrpc:http/outgoing-handler@0.1.0/handle"
-            let request = #"{"request": {"method": {"tag": "get"}, "scheme": {"tag": "HTTP"}, "authority": "\#(base.dropFirst("http://".count))", "path-with-query": "/healthz", "headers": [], "body": "", "trailers": null}, "options": null}"#
+            let request = #"{"request": {"method": {"tag": "get"}, "scheme": {"tag": "\#(scheme.uppercased())"}, "authority": "\#(base.dropFirst(scheme.count + 3))", "path-with-query": "/healthz", "headers": [], "body": "", "trailers": null}, "options": null}"#
             let greeter = "wrpc-gateway:demo/greeter@0.1.0"
             let types = "wrpc-gateway:demo/types@0.1.0"
             let kv = "wrpc-gateway:demo/keyvalue@0.1.0"

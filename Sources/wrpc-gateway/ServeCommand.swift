@@ -70,7 +70,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env WRPC_GATEWAY_LOG_LEVEL). [default: info]")
     var logLevel: String?
 
-    func apply(to config: inout GatewayConfig) throws {
+    @OptionGroup var security: SecurityOptions
+
+    func apply(to config: inout GatewayConfig) async throws {
         let (host, port) = try parseListen(try Environment.pick(listen, "listen", default: "127.0.0.1:8080") { $0 })
         config.host = host
         config.port = port
@@ -93,6 +95,7 @@ struct ServerOptions: ParsableArguments {
         config.urlFetch.limits.maxBytes = try Environment.pick(fetchMaxBytes, "fetch-max-bytes", default: 1 << 30, parse: Int64.init)
         config.urlFetch.maxRedirects = try Environment.pick(fetchMaxRedirects, "fetch-max-redirects", default: 5, parse: Int.init)
         config.console = !(noConsole || Environment.value("no-console") == "1")
+        try await security.apply(to: &config)
     }
 
     func bootstrapLogging() throws {
@@ -141,7 +144,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             config.routes[String(spec[..<eq])] = String(spec[spec.index(after: eq)...])
         }
-        try server.apply(to: &config)
+        try await server.apply(to: &config)
         let gateway = try Gateway(resolve: resolve, world: world ?? Environment.value("world"), config: config)
         let egressServing = try await (egressListen ?? Environment.value("egress-listen")).asyncMap {
             try await egress.start(listen: $0, allowedPrefixes: config.urlFetch.allowedPrefixes, metrics: gateway.metrics.factory)
@@ -160,7 +163,10 @@ func runUntilSignalled(_ gateway: Gateway, announce: (Int) async throws -> Void 
     signal(SIGINT, SIG_IGN)
     signal(SIGTERM, SIG_IGN)
     try gateway.start()
-    logger.info("listening", metadata: ["address": "\(gateway.config.host):\(gateway.port)", "functions": "\(gateway.table.functions.count)"])
+    logger.info("listening", metadata: ["address": "\(gateway.config.host):\(gateway.port)", "functions": "\(gateway.table.functions.count)",
+                                        "scheme": .string(gateway.tls == nil ? "http" : "https")])
+    let reloading = gateway.tls.map(reloadOnHangUp)
+    defer { reloading?.cancel() }
     do {
         try await announce(gateway.port)
     } catch {
@@ -171,6 +177,24 @@ func runUntilSignalled(_ gateway: Gateway, announce: (Int) async throws -> Void 
     logger.info("shutting down", metadata: ["signal": .string(signalName)])
     await gateway.shutdown()
     logger.info("stopped")
+}
+
+/// SIGHUP reads the TLS files again: new connections get the new
+/// certificates, open ones keep theirs. A failed reload keeps the old ones.
+func reloadOnHangUp(_ tls: TLSContext) -> any DispatchSourceSignal {
+    let logger = Logger(label: "wrpc-gateway")
+    signal(SIGHUP, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+    source.setEventHandler {
+        do {
+            try tls.reload()
+            logger.info("TLS certificates reloaded")
+        } catch {
+            logger.error("TLS reload failed; the certificates in use stay", metadata: ["error": "\(error)"])
+        }
+    }
+    source.resume()
+    return source
 }
 
 /// Waits for SIGINT or SIGTERM (which must be ignored first, so they only

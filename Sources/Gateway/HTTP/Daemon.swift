@@ -25,8 +25,16 @@ final class Daemon: IOHandler, @unchecked Sendable {
     /// Starts libmicrohttpd on `listenFD` (it owns the descriptor from now on).
     func start(listenFD: Int32, ipv6: Bool, limits: HTTPLimits, connectionLimit: Int) throws {
         let me = Unmanaged.passUnretained(self).toOpaque()
-        guard let mhd = wrpc_mhd_start(listenFD, ipv6 ? 1 : 0, UInt32(connectionLimit), UInt32(limits.idleTimeoutSeconds),
-                                       limits.maxHeaderBytes, MHDCallbacks.access, me, MHDCallbacks.completed, me) else {
+        let credentials = server.tls?.credentials
+        let started = (credentials?.certificatePEM ?? []).withUnsafeBufferPointer { cert in
+            (credentials?.keyPEM ?? []).withUnsafeBufferPointer { key in
+                wrpc_mhd_start(listenFD, ipv6 ? 1 : 0, UInt32(connectionLimit), UInt32(limits.idleTimeoutSeconds),
+                               limits.maxHeaderBytes, MHDCallbacks.access, me, MHDCallbacks.completed, me,
+                               credentials == nil ? nil : cert.baseAddress, credentials == nil ? nil : key.baseAddress,
+                               wrpc_tls_priorities(), MHDCallbacks.connection, me)
+            }
+        }
+        guard let mhd = started else {
             throw HTTPServerError.cannotStart("libmicrohttpd refused to start on the listening socket")
         }
         self.mhd = mhd

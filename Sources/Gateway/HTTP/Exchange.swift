@@ -29,6 +29,7 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     let path: String
     let headers: [(String, String)]
     let query: [(String, String)]
+    let remoteAddress: String
 
     var streaming = false
     var body: [UInt8] = []
@@ -48,8 +49,9 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     let responseBody = ByteQueue(highWater: 1 << 20)
 
     init(daemon: Daemon, connection: OpaquePointer, method: String, path: String,
-         headers: [(String, String)], query: [(String, String)]) {
+         headers: [(String, String)], query: [(String, String)], remoteAddress: String) {
         self.daemon = daemon
+        self.remoteAddress = remoteAddress
         self.loop = daemon.loop
         self.connection = connection
         self.method = method
@@ -60,7 +62,7 @@ final class Exchange: ResponseSink, @unchecked Sendable {
 
     var request: HTTPRequest {
         HTTPRequest(method: method, path: path, headers: headers, query: query, body: body,
-                    bodyStream: streaming ? BodyReader(requestBody) : nil)
+                    bodyStream: streaming ? BodyReader(requestBody) : nil, remoteAddress: remoteAddress)
     }
 
     // MARK: - Suspending and resuming (loop thread)

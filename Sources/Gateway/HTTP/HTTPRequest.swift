@@ -11,15 +11,18 @@ public struct HTTPRequest: Sendable {
     public let body: [UInt8]
     /// The body as it arrives, for requests whose body is streamed.
     public let bodyStream: BodyReader?
+    /// The client's IP address (the peer of the connection).
+    public let remoteAddress: String
 
     public init(method: String, path: String, headers: [(String, String)], query: [(String, String)] = [],
-                body: [UInt8] = [], bodyStream: BodyReader? = nil) {
+                body: [UInt8] = [], bodyStream: BodyReader? = nil, remoteAddress: String = "") {
         self.method = method
         self.path = path
         self.headers = headers
         self.query = query
         self.body = body
         self.bodyStream = bodyStream
+        self.remoteAddress = remoteAddress
     }
 
     public func header(_ name: String) -> String? {

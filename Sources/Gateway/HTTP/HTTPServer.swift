@@ -15,6 +15,8 @@ public final class HTTPServer: Sendable {
     let responder: any HTTPResponder
     let limits: HTTPLimits
     let group: EventLoopGroup
+    /// HTTPS on every daemon when set.
+    let tls: TLSContext?
     private let daemons = Mutex<[Daemon]>([])
     private let inFlight = Atomic<Int>(0)
     private let boundPort = Atomic<Int>(0)
@@ -24,9 +26,10 @@ public final class HTTPServer: Sendable {
 
     public var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
 
-    public init(limits: HTTPLimits, group: EventLoopGroup = .shared, responder: any HTTPResponder) {
+    public init(limits: HTTPLimits, group: EventLoopGroup = .shared, responder: any HTTPResponder, tls: TLSContext? = nil) {
         self.limits = limits
         self.group = group
+        self.tls = tls
         self.responder = responder
     }
 
@@ -101,7 +104,8 @@ public final class HTTPServer: Sendable {
             // First call: headers only.
             let headers = values(connection, .HEADER_KIND, lowercase: true)
             let exchange = Exchange(daemon: daemon, connection: connection, method: method, path: url, headers: headers,
-                                    query: values(connection, .GET_ARGUMENT_KIND, lowercase: false))
+                                    query: values(connection, .GET_ARGUMENT_KIND, lowercase: false),
+                                    remoteAddress: Self.clientAddress(connection))
             reqCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
             daemon.opened(exchange)
             inFlight.add(1, ordering: .relaxed)
@@ -183,6 +187,13 @@ public final class HTTPServer: Sendable {
         defer { MHD_destroy_response(r) }
         for (name, value) in headers { MHD_add_response_header(r, name, value) }
         return MHD_queue_response(connection, UInt32(status), r)
+    }
+
+    private static func clientAddress(_ connection: OpaquePointer) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+            wrpc_mhd_client_address(connection, buffer.baseAddress, buffer.count)
+            return String(cString: buffer.baseAddress!)
+        }
     }
 
     private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercase: Bool) -> [(String, String)] {

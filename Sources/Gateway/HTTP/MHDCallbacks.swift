@@ -19,6 +19,17 @@ enum MHDCallbacks {
         daemon.server.finishedRequest()
     }
 
+    /// A connection opened or closed; only HTTPS daemons ask.
+    static let connection: MHD_NotifyConnectionCallback = { cls, connection, slot, code in
+        let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
+        guard let tls = daemon.server.tls, let slot else { return }
+        if code == .CONNECTION_NOTIFY_STARTED {
+            tls.connectionStarted(connection!, slot)
+        } else {
+            tls.connectionClosed(slot, loop: daemon.loop)
+        }
+    }
+
     /// The content reader of a streamed response; its context is the
     /// exchange, retained until `release`.
     static let reader: wrpc_mhd_reader = { cls, _, buffer, max in

@@ -7,17 +7,7 @@ import WRPCTransport
 extension Gateway {
     /// The function a `/invoke/{instance}/{function}` path names.
     func callable(for path: String) -> Result<CallableFunction, GatewayError> {
-        let rest = path.dropFirst("/invoke/".count)
-        guard let slash = rest.lastIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else {
-            return .failure(.notFound("expected /invoke/{instance}/{function}"))
-        }
-        let instance = String(rest[..<slash])
-        let name = String(rest[rest.index(after: slash)...])
-        if let callable = table.lookup(instance: instance, name: name) { return .success(callable) }
-        if table.hasInstance(instance) {
-            return .failure(.notFound("no function `\(name)` in `\(instance)`; see GET /functions"))
-        }
-        return .failure(.notFound("no instance `\(instance)`; see GET /functions"))
+        table.callable(atInvokePath: path)
     }
 
     /// `application/json` from `Application/JSON; charset=utf-8`; nil without the header.

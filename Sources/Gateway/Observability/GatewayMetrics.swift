@@ -57,6 +57,12 @@ public struct GatewayMetrics: Sendable {
         counter("wrpc_gateway_http_responses_incomplete_total", [("route", route), ("reason", reason)]).increment()
     }
 
+    /// A request the edge refused: `unauthenticated`, `permission_denied`,
+    /// `rate_limited` or `cors_origin`.
+    func refusal(_ reason: String) {
+        counter("wrpc_gateway_edge_refusals_total", [("reason", reason)]).increment()
+    }
+
     func upstreamError(_ kind: String) {
         counter("wrpc_gateway_upstream_errors_total", [("kind", kind)]).increment()
     }

@@ -24,15 +24,16 @@ final class RecordingSink: ResponseSink {
     }
 
     private let inner: any ResponseSink
-    let requestID: String
+    /// Its id and the headers middleware added go on the answer's head.
+    let context: RequestContext
     private let state = Mutex(Record())
     /// Set when the body carries an error marker: its end is not a clean one.
     private let failure = Mutex<String?>(nil)
     private let onEnd: @Sendable (Record) -> Void
 
-    init(_ inner: any ResponseSink, requestID: String, onEnd: @escaping @Sendable (Record) -> Void) {
+    init(_ inner: any ResponseSink, context: RequestContext, onEnd: @escaping @Sendable (Record) -> Void) {
         self.inner = inner
-        self.requestID = requestID
+        self.context = context
         self.onEnd = onEnd
     }
 
@@ -65,14 +66,14 @@ final class RecordingSink: ResponseSink {
 
     func head(_ head: ResponseHead) async throws {
         var head = head
-        head.headers.append(("X-Request-Id", requestID))
+        head.headers = withContextHeaders(head.headers)
         state.withLock { $0.status = head.status }
         try await noting { try await inner.head(head) }
     }
 
     func respond(_ response: HTTPResponse) async throws {
         var response = response
-        response.headers.append(("X-Request-Id", requestID))
+        response.headers = withContextHeaders(response.headers)
         state.withLock { $0.status = response.status }
         try await noting { try await inner.respond(response) }
         state.withLock { $0.bytes = Int64(response.body.count) }
@@ -92,6 +93,16 @@ final class RecordingSink: ResponseSink {
     func fail(_ error: any Error) async {
         await inner.fail(error)
         end(.cut("\(error)"))
+    }
+
+    /// The headers middleware added, but for those the answer sets itself
+    /// (a route's own policy, such as the console's stricter CSP, wins),
+    /// then the request id.
+    private func withContextHeaders(_ headers: [(String, String)]) -> [(String, String)] {
+        let added = context.responseHeaders
+        guard !added.isEmpty else { return headers + [("X-Request-Id", context.requestID)] }
+        let own = Set(headers.map { $0.0.lowercased() })
+        return headers + added.filter { !own.contains($0.0.lowercased()) } + [("X-Request-Id", context.requestID)]
     }
 
     /// A sink that throws has lost its client.

@@ -9,20 +9,23 @@ public struct OpenAPIDocument {
     let title: String
     /// Whether `stream<u8>` parameters may be given as `{"url": …}`.
     let urlStreams: Bool
+    let security: OpenAPISecurity
     /// Named WIT types, by schema name.
     private var schemas: [(String, JSONValue)] = []
     private var schemaNames: [ObjectIdentifier: String] = [:]
     private var usedNames: Set<String> = []
 
-    public init(table: FunctionTable, title: String, urlStreams: Bool = false) {
+    public init(table: FunctionTable, title: String, urlStreams: Bool = false, security: OpenAPISecurity = OpenAPISecurity()) {
         self.table = table
         self.title = title
         self.urlStreams = urlStreams
+        self.security = security
     }
 
     /// The document as JSON text.
-    public static func generate(table: FunctionTable, title: String, version: String = "0.1.0", urlStreams: Bool = false) -> [UInt8] {
-        var doc = OpenAPIDocument(table: table, title: title, urlStreams: urlStreams)
+    public static func generate(table: FunctionTable, title: String, version: String = "0.1.0", urlStreams: Bool = false,
+                                security: OpenAPISecurity = OpenAPISecurity()) -> [UInt8] {
+        var doc = OpenAPIDocument(table: table, title: title, urlStreams: urlStreams, security: security)
         return doc.build(version: version).bytes + [0x0A]
     }
 
@@ -39,7 +42,7 @@ public struct OpenAPIDocument {
             }
             paths.append((path, .object([("post", operation(callable, id: id))])))
         }
-        schemas.append(("Error", Self.errorSchema))
+        schemas.append(("Error", Self.errorSchema(extraCodes: security.errorCodes)))
         return .object([
             ("openapi", .string("3.1.0")),
             ("info", .object([
@@ -51,12 +54,9 @@ public struct OpenAPIDocument {
             ("paths", .object(paths)),
             ("components", .object([
                 ("schemas", .object(schemas)),
-                ("responses", .object(Self.errorResponses.map { ($0.name, .object([
-                    ("description", .string($0.description)),
-                    ("content", .object([("application/json", .object([("schema", .ref("Error"))]))])),
-                ])) })),
-            ])),
-        ])
+                ("responses", .object((Self.errorResponses + security.errorResponses).map { ($0.name, $0.definition) })),
+            ] + (security.authenticates ? [("securitySchemes", .object(security.schemes))] : []))),
+        ] + (security.authenticates ? [("security", security.requirement)] : []))
     }
 
     /// `greeter.hello`-like, from the interface name and the alias, made safe.
@@ -116,7 +116,7 @@ public struct OpenAPIDocument {
         } else {
             responses.append(("204", .object([("description", .string("Done; the function has no result."))])))
         }
-        for e in Self.errorResponses {
+        for e in Self.errorResponses + security.errorResponses {
             responses.append((String(e.status), .object([("$ref", .string("#/components/responses/\(e.name)"))])))
         }
         members.append(("responses", .object(responses)))
@@ -325,6 +325,20 @@ public struct OpenAPIDocument {
         let status: Int
         let name: String
         let description: String
+        /// A header the answer carries: its name and what it says.
+        var header: (String, String)?
+
+        /// The `components.responses` entry.
+        var definition: JSONValue {
+            var members: [(String, JSONValue)] = [("description", .string(description))]
+            if let (name, about) = header {
+                members.append(("headers", .object([(name, .object([
+                    ("description", .string(about)), ("schema", .object([("type", .string("string"))])),
+                ]))])))
+            }
+            members.append(("content", .object([("application/json", .object([("schema", .ref("Error"))]))])))
+            return .object(members)
+        }
     }
 
     static let errorResponses: [ErrorResponse] = [
@@ -338,16 +352,17 @@ public struct OpenAPIDocument {
         ErrorResponse(status: 504, name: "DeadlineExceeded", description: "The call's deadline passed."),
     ]
 
-    static let errorSchema: JSONValue = .object([
+    static func errorSchema(extraCodes: [String]) -> JSONValue { .object([
         ("type", .string("object")),
         ("properties", .object([
             ("code", .object([("type", .string("string")), ("enum", .array(
-                ["invalid_argument", "not_found", "resource_exhausted", "unavailable", "deadline_exceeded", "upstream_protocol", "upstream_fetch"].map { .string($0) }))])),
+                (["invalid_argument", "not_found", "resource_exhausted", "unavailable", "deadline_exceeded", "upstream_protocol", "upstream_fetch"]
+                    + extraCodes).map { .string($0) }))])),
             ("message", .object([("type", .string("string"))])),
             ("details", .object([("type", .string("object"))])),
         ])),
         ("required", .array([.string("code"), .string("message"), .string("details")])),
-    ])
+    ]) }
 }
 
 extension JSONValue {

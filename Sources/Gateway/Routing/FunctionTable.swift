@@ -6,6 +6,14 @@ public struct CallableFunction: Sendable {
     public let function: Function
     /// The friendly name in URLs: `bucket.get`, `r.f`, `r.new`, or the plain name.
     public let alias: String
+
+    /// `instance/name` for every name a URL may use: what exposure and
+    /// policy patterns are matched against.
+    public var names: [String] {
+        var names = ["\(instance)/\(alias)"]
+        for name in [function.name, function.wireName] where name != alias { names.append("\(instance)/\(name)") }
+        return names
+    }
 }
 
 /// The callable functions by instance, with every name a URL may use.
@@ -22,20 +30,27 @@ public struct FunctionTable: Sendable {
     /// only world when it has no interfaces). Throws when none is callable.
     public init(resolve: Resolve, world worldName: String?) throws {
         let selection = try InterfaceSelection(resolve: resolve, world: worldName)
-        var functions: [CallableFunction] = []
-        var index: [String: [String: Int]] = [:]
-        for (instance, iface) in selection.interfaces {
-            for f in iface.functions {
-                let alias = Self.alias(f)
-                let i = functions.count
-                functions.append(CallableFunction(instance: instance, function: f, alias: alias))
-                for name in Set([f.name, f.wireName, alias]) { index[instance, default: [:]][name] = i }
-            }
+        let functions = selection.interfaces.flatMap { instance, iface in
+            iface.functions.map { CallableFunction(instance: instance, function: $0, alias: Self.alias($0)) }
         }
         guard !functions.isEmpty else { throw selection.nothingToServe(resolve) }
+        self.init(functions: functions, impliedWorld: selection.impliedWorld)
+    }
+
+    private init(functions: [CallableFunction], impliedWorld: String?) {
+        var index: [String: [String: Int]] = [:]
+        for (i, c) in functions.enumerated() {
+            for name in Set([c.function.name, c.function.wireName, c.alias]) { index[c.instance, default: [:]][name] = i }
+        }
         self.functions = functions
         self.byInstance = index
-        impliedWorld = selection.impliedWorld
+        self.impliedWorld = impliedWorld
+    }
+
+    /// The table without the functions `keep` refuses: they are then unknown
+    /// to calls, `/functions` and the OpenAPI document alike.
+    public func filtered(_ keep: (CallableFunction) -> Bool) -> FunctionTable {
+        FunctionTable(functions: functions.filter(keep), impliedWorld: impliedWorld)
     }
 
     static func alias(_ f: Function) -> String {
@@ -45,6 +60,21 @@ public struct FunctionTable: Sendable {
 
     public func lookup(instance: String, name: String) -> CallableFunction? {
         byInstance[instance]?[name].map { functions[$0] }
+    }
+
+    /// The function a `/invoke/{instance}/{function}` path names.
+    func callable(atInvokePath path: String) -> Result<CallableFunction, GatewayError> {
+        let rest = path.dropFirst("/invoke/".count)
+        guard let slash = rest.lastIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else {
+            return .failure(.notFound("expected /invoke/{instance}/{function}"))
+        }
+        let instance = String(rest[..<slash])
+        let name = String(rest[rest.index(after: slash)...])
+        if let callable = lookup(instance: instance, name: name) { return .success(callable) }
+        if hasInstance(instance) {
+            return .failure(.notFound("no function `\(name)` in `\(instance)`; see GET /functions"))
+        }
+        return .failure(.notFound("no instance `\(instance)`; see GET /functions"))
     }
 
     public func hasInstance(_ instance: String) -> Bool { byInstance[instance] != nil }

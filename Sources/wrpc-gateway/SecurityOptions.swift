@@ -1,0 +1,107 @@
+import ArgumentParser
+import EdgePolicy
+import Foundation
+import Gateway
+
+/// TLS, authentication, exposure, policy, CORS and rate limits: the flags
+/// of `serve` and `demo` that secure the gateway (all off by default).
+struct SecurityOptions: ParsableArguments {
+    @Option(help: "Serve HTTPS with this PEM certificate chain, leaf first; reloaded on SIGHUP (env WRPC_GATEWAY_TLS_CERT).")
+    var tlsCert: String?
+
+    @Option(help: "The PEM private key of --tls-cert; reloaded on SIGHUP (env WRPC_GATEWAY_TLS_KEY).")
+    var tlsKey: String?
+
+    @Option(help: "Require client certificates that chain to these PEM authorities: mutual TLS (env WRPC_GATEWAY_TLS_CLIENT_CA).")
+    var tlsClientCa: String?
+
+    @Option(help: "Require an API key from this file: `name:key` or `key` per line (env WRPC_GATEWAY_API_KEYS_FILE).")
+    var apiKeysFile: String?
+
+    @Option(name: .customLong("jwt-jwks-file"), help: "Require a bearer JWT signed by a key of this JWKS (RS256, ES256, EdDSA) (env WRPC_GATEWAY_JWT_JWKS_FILE).")
+    var jwtJWKSFile: String?
+
+    @Option(help: "The `iss` JWTs must carry (env WRPC_GATEWAY_JWT_ISSUER). [default: any]")
+    var jwtIssuer: String?
+
+    @Option(help: "A value JWTs' `aud` must hold (env WRPC_GATEWAY_JWT_AUDIENCE). [default: any]")
+    var jwtAudience: String?
+
+    @Option(help: "Seconds of clock skew allowed on `exp` and `nbf` (env WRPC_GATEWAY_JWT_LEEWAY). [default: 60]")
+    var jwtLeeway: Int?
+
+    @Option(name: .customLong("expose"), help: "Serve only functions matching this glob over INSTANCE/FUNCTION; repeatable (env WRPC_GATEWAY_EXPOSE, comma-separated). [default: all]")
+    var expose: [String] = []
+
+    @Option(name: .customLong("hide"), help: "Do not serve functions matching this glob over INSTANCE/FUNCTION; repeatable (env WRPC_GATEWAY_HIDE, comma-separated).")
+    var hide: [String] = []
+
+    @Option(help: "Which callers may call which functions: `SELECTOR PATTERN…` per line (env WRPC_GATEWAY_POLICY_FILE).")
+    var policyFile: String?
+
+    @Option(name: .customLong("cors-origin"), help: "Let pages from this origin (or `*`) call the gateway; repeatable (env WRPC_GATEWAY_CORS_ORIGINS, comma-separated). [default: none]")
+    var corsOrigins: [String] = []
+
+    @Option(help: "Seconds browsers may cache a preflight answer (env WRPC_GATEWAY_CORS_MAX_AGE). [default: 600]")
+    var corsMaxAge: Int?
+
+    @Option(help: "Requests per caller: N/s, N/m or N/h (env WRPC_GATEWAY_RATE_LIMIT). [default: none]")
+    var rateLimit: String?
+
+    @Option(help: "Requests a caller may send at once before the rate applies (env WRPC_GATEWAY_RATE_LIMIT_BURST). [default: one second's worth]")
+    var rateLimitBurst: Int?
+
+    @Option(help: "Whom the rate limit counts: address or identity (env WRPC_GATEWAY_RATE_LIMIT_BY). [default: address]")
+    var rateLimitBy: String?
+
+    func apply(to config: inout GatewayConfig) async throws {
+        let cert = tlsCert ?? Environment.value("tls-cert")
+        let key = tlsKey ?? Environment.value("tls-key")
+        let clientCA = tlsClientCa ?? Environment.value("tls-client-ca")
+        switch (cert, key) {
+        case (let cert?, let key?): config.tls = TLSSettings(certificateFile: cert, keyFile: key, clientCAFile: clientCA)
+        case (nil, nil): guard clientCA == nil else { throw CLIError("--tls-client-ca needs --tls-cert and --tls-key") }
+        default: throw CLIError("--tls-cert and --tls-key go together")
+        }
+        var edge = EdgeConfig()
+        let apiKeys = try (apiKeysFile ?? Environment.value("api-keys-file")).map { try APIKeys(parsing: try Self.read($0, "--api-keys-file")) }
+        let jwt = try await jwtSettings().asyncMap { try await JWTVerifier($0) }
+        if apiKeys != nil || jwt != nil { edge.authenticator = Authenticator(apiKeys: apiKeys, jwt: jwt) }
+        edge.exposure = Exposure(expose: Environment.list(expose, "expose"), hide: Environment.list(hide, "hide"))
+        if let path = policyFile ?? Environment.value("policy-file") {
+            guard edge.authenticator != nil else { throw CLIError("--policy-file needs --api-keys-file or --jwt-jwks-file: it names callers") }
+            edge.policy = try AccessPolicy(parsing: try Self.read(path, "--policy-file"))
+        }
+        let origins = Environment.list(corsOrigins, "cors-origins")
+        if !origins.isEmpty {
+            edge.cors = try CORSPolicy(origins: origins, maxAge: try Environment.pick(corsMaxAge, "cors-max-age", default: 600, parse: Int.init))
+        }
+        if let text = rateLimit ?? Environment.value("rate-limit") {
+            let byText = try Environment.pick(rateLimitBy, "rate-limit-by", default: "address") { $0 }
+            guard let by = RateLimit.Key(rawValue: byText) else { throw CLIError("--rate-limit-by must be address or identity") }
+            guard by == .address || edge.authenticator != nil else {
+                throw CLIError("--rate-limit-by identity needs --api-keys-file or --jwt-jwks-file")
+            }
+            let burst = try Environment.pick(rateLimitBurst, "rate-limit-burst", default: nil, parse: { Int($0) })
+            edge.rateLimit = try RateLimit(parsing: text, burst: burst, key: by)
+        }
+        config.edge = edge
+    }
+
+    private func jwtSettings() throws -> JWTSettings? {
+        let issuer = jwtIssuer ?? Environment.value("jwt-issuer")
+        let audience = jwtAudience ?? Environment.value("jwt-audience")
+        let leeway = try Environment.pick(jwtLeeway, "jwt-leeway", default: 60, parse: Int.init)
+        guard let path = jwtJWKSFile ?? Environment.value("jwt-jwks-file") else {
+            guard issuer == nil, audience == nil else { throw CLIError("--jwt-issuer and --jwt-audience need --jwt-jwks-file") }
+            return nil
+        }
+        guard leeway >= 0 else { throw CLIError("--jwt-leeway must not be negative") }
+        return JWTSettings(jwks: try Self.read(path, "--jwt-jwks-file"), issuer: issuer, audience: audience, leeway: .seconds(leeway))
+    }
+
+    private static func read(_ path: String, _ flag: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(flag) \(path): cannot read the file") }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
