@@ -14,7 +14,8 @@ final class Stack: Sendable {
     let backend: SocketListener
     let serving: Task<Void, Never>
 
-    init(configure: (inout GatewayConfig) -> Void = { _ in }, target: String? = nil) throws {
+    init(configure: (inout GatewayConfig) -> Void = { _ in }, target: String? = nil,
+         logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         backend = try SocketListener.unix(path: NSTemporaryDirectory() + "gw-test-\(UUID().uuidString.prefix(8)).sock")
         let server = try DemoBackend.server()
         let backend = self.backend
@@ -22,8 +23,7 @@ final class Stack: Sendable {
         var config = GatewayConfig(target: target ?? backend.address)
         config.port = 0
         configure(&config)
-        gateway = try Gateway(resolve: try DemoBackend.resolve(), config: config,
-                              logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        gateway = try Gateway(resolve: try DemoBackend.resolve(), config: config, logger: logger)
         try gateway.start()
     }
 

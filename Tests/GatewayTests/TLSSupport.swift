@@ -1,0 +1,142 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// Certificates made for a test with the openssl command: two server
+/// authorities (for reloads), a server certificate from each for localhost
+/// and 127.0.0.1, a client authority with one client, and a client from an
+/// authority nobody trusts.
+struct TestPKI {
+    let directory: String
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "gw-tls-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try authority("ca1")
+        try authority("ca2")
+        try authority("client-ca")
+        try authority("rogue-ca")
+        try leaf("server1", by: "ca1", subject: "localhost", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth")
+        try leaf("server2", by: "ca2", subject: "localhost", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth")
+        try leaf("alice", by: "client-ca", subject: "alice", extensions: "extendedKeyUsage=clientAuth")
+        try leaf("mallory", by: "rogue-ca", subject: "mallory", extensions: "extendedKeyUsage=clientAuth")
+    }
+
+    func path(_ name: String) -> String { "\(directory)/\(name)" }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+
+    private func authority(_ name: String) throws {
+        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                     "-subj", "/CN=\(name)", "-keyout", path("\(name).key"), "-out", path("\(name).pem")])
+    }
+
+    private func leaf(_ name: String, by ca: String, subject: String, extensions: String) throws {
+        try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=\(subject)",
+                     "-keyout", path("\(name).key"), "-out", path("\(name).csr")])
+        try extensions.write(toFile: path("\(name).ext"), atomically: true, encoding: .utf8)
+        try openssl(["x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(ca).pem"), "-CAkey", path("\(ca).key"),
+                     "-CAcreateserial", "-days", "2", "-extfile", path("\(name).ext"), "-out", path("\(name).pem")])
+    }
+
+    private func openssl(_ arguments: [String]) throws {
+        let result = try runSync("/usr/bin/openssl", arguments)
+        guard result.status == 0 else { throw CLIErrorForTests("openssl \(arguments.joined(separator: " ")): \(result.stderr)") }
+    }
+}
+
+struct ProcessResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs a program to its end (for short, local commands).
+func runSync(_ program: String, _ arguments: [String]) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Read before waiting: a full pipe would otherwise stall the child.
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                         stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// curl, as a client with its own TLS stack: `-w` appends the status code
+/// on a line of its own. Off the concurrency pool, which it would block.
+func curl(_ arguments: [String]) async throws -> ProcessResult {
+    try await withCheckedThrowingContinuation { c in
+        Thread.detachNewThread {
+            c.resume(with: Result { try runSync("/usr/bin/curl", ["-sS", "--max-time", "30", "-w", "\n%{http_code}"] + arguments) })
+        }
+    }
+}
+
+extension ProcessResult {
+    /// The HTTP status curl reports (0 when no response came).
+    var httpStatus: Int { Int(stdout.split(separator: "\n").last ?? "") ?? 0 }
+    var body: String { stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().joined(separator: "\n") }
+}
+
+/// One TLS connection kept open by `openssl s_client`, for requests sent
+/// one after another on it (keep-alive).
+final class TLSConnection: Sendable {
+    let process: Process
+    let input: FileHandle
+    let received = Received()
+
+    final class Received: Sendable {
+        let bytes = Mutex<[UInt8]>([])
+        func withLock<T>(_ body: (inout [UInt8]) -> T) -> T { bytes.withLock { body(&$0) } }
+    }
+
+    init(port: Int, caFile: String) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost", "-CAfile", caFile,
+                             "-verify_return_error", "-quiet"]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        input = stdin.fileHandleForWriting
+        let received = self.received
+        stdout.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            received.withLock { $0 += data }
+        }
+        try process.run()
+    }
+
+    /// Sends a GET and waits (up to 20 s) for a whole answer with a Content-Length.
+    func get(_ path: String) async throws -> Reply {
+        received.withLock { $0 = [] }
+        try input.write(contentsOf: Data("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let bytes = received.withLock { $0 }
+            if let reply = try? parseReply(bytes), let length = reply.header("content-length").flatMap(Int.init), reply.body.count >= length {
+                return reply
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw CLIErrorForTests("no whole answer on the TLS connection; got \(received.withLock { $0.count }) bytes")
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func close() {
+        // SIGKILL: the test process may have left SIGTERM ignored, and a
+        // child inherits that.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        try? input.close()
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Gateway
+import Testing
+
+@Suite struct TLSTests {
+    func tlsStack(_ pki: TestPKI, clientCA: Bool = false, idleTimeout: Int = 30) throws -> Stack {
+        // Copies, so that a reload test can replace the files.
+        let fm = FileManager.default
+        for name in ["live.pem", "live.key"] { try? fm.removeItem(atPath: pki.path(name)) }
+        try fm.copyItem(atPath: pki.path("server1.pem"), toPath: pki.path("live.pem"))
+        try fm.copyItem(atPath: pki.path("server1.key"), toPath: pki.path("live.key"))
+        return try Stack {
+            $0.tls = TLSSettings(certificateFile: pki.path("live.pem"), keyFile: pki.path("live.key"),
+                                 clientCAFile: clientCA ? pki.path("client-ca.pem") : nil)
+            $0.http.idleTimeoutSeconds = idleTimeout
+        }
+    }
+
+    @Test func callsOverHTTPS() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let stack = try tlsStack(pki)
+        defer { Task { await stack.stop() } }
+        let base = "https://localhost:\(stack.port)"
+        let hello = try await curl(["--cacert", pki.path("ca1.pem"), "--json", #"{"name": "tls"}"#, "\(base)/invoke/\(greeter)/hello"])
+        #expect(hello.httpStatus == 200, "\(hello.stderr)")
+        #expect(hello.body == "\"Hello, tls!\"")
+        // A few MiB each way: the TLS layer's buffering under the loop's epoll.
+        let out = NSTemporaryDirectory() + "gw-tls-download-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let download = try await curl(["--cacert", pki.path("ca1.pem"), "-H", "Content-Type: application/json", "-d", #"{"n": 3000000}"#, "-o", out, "\(base)/invoke/\(blobs)/download"])
+        #expect(download.httpStatus == 200)
+        #expect(FileManager.default.contents(atPath: out)?.count == 3_000_000)
+        let blob = NSTemporaryDirectory() + "gw-tls-upload-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: blob) }
+        try Data(repeating: 0x61, count: 3_000_000).write(to: URL(fileURLWithPath: blob))
+        let upload = try await curl(["--cacert", pki.path("ca1.pem"), "-H", "Content-Type: application/octet-stream",
+                                     "--data-binary", "@\(blob)", "\(base)/invoke/\(blobs)/upload"])
+        #expect(upload.httpStatus == 200)
+        #expect(upload.body.contains("\"bytes\":3000000"))
+        // A client that does not trust the certificate stops at the handshake.
+        let untrusting = try await curl(["--cacert", pki.path("ca2.pem"), "\(base)/healthz"])
+        #expect(untrusting.httpStatus == 0)
+        #expect(untrusting.status == 60)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func plainHTTPOnTheTLSPortIsRefused() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        // An idle timeout far beyond the time limit: the refusal must not wait for it.
+        let stack = try tlsStack(pki, idleTimeout: 600)
+        defer { Task { await stack.stop() } }
+        await #expect(throws: (any Error).self) { try await http(stack.port, "GET", "/healthz") }
+        let plainCurl = try await curl(["http://127.0.0.1:\(stack.port)/healthz"])
+        #expect(plainCurl.httpStatus == 0)
+        // No request reached the gateway; it still serves HTTPS.
+        #expect(!String(decoding: stack.gateway.metrics.exposition(), as: UTF8.self).contains("route=\"healthz\""))
+        #expect(try await curl(["--cacert", pki.path("ca1.pem"), "https://localhost:\(stack.port)/healthz"]).httpStatus == 200)
+    }
+
+    @Test func mutualTLS() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let stack = try tlsStack(pki, clientCA: true)
+        defer { Task { await stack.stop() } }
+        let url = "https://localhost:\(stack.port)/healthz"
+        let ca = ["--cacert", pki.path("ca1.pem")]
+        let alice = try await curl(ca + ["--cert", pki.path("alice.pem"), "--key", pki.path("alice.key"), url])
+        #expect(alice.httpStatus == 200, "\(alice.stderr)")
+        let anonymous = try await curl(ca + [url])
+        #expect(anonymous.httpStatus == 0)
+        let mallory = try await curl(ca + ["--cert", pki.path("mallory.pem"), "--key", pki.path("mallory.key"), url])
+        #expect(mallory.httpStatus == 0)
+        // TLS 1.2, where the server's verdict comes inside the handshake.
+        let old = ["--tlsv1.2", "--tls-max", "1.2"]
+        #expect(try await curl(ca + old + ["--cert", pki.path("mallory.pem"), "--key", pki.path("mallory.key"), url]).httpStatus == 0)
+        #expect(try await curl(ca + old + ["--cert", pki.path("alice.pem"), "--key", pki.path("alice.key"), url]).httpStatus == 200)
+    }
+
+    @Test func reloadKeepsOpenConnectionsAndServesTheNewCertificate() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let stack = try tlsStack(pki)
+        defer { Task { await stack.stop() } }
+        let tls = try #require(stack.gateway.tls)
+        let open = try TLSConnection(port: stack.port, caFile: pki.path("ca1.pem"))
+        defer { open.close() }
+        #expect(try await open.get("/healthz").status == 200)
+        // A broken file: the reload fails and the certificate in use stays.
+        try "not a certificate".write(toFile: pki.path("live.pem"), atomically: true, encoding: .utf8)
+        #expect(throws: GatewaySetupError.self) { try tls.reload() }
+        #expect(try await curl(["--cacert", pki.path("ca1.pem"), "https://localhost:\(stack.port)/healthz"]).httpStatus == 200)
+        // The second authority's certificate.
+        try FileManager.default.removeItem(atPath: pki.path("live.pem"))
+        try FileManager.default.removeItem(atPath: pki.path("live.key"))
+        try FileManager.default.copyItem(atPath: pki.path("server2.pem"), toPath: pki.path("live.pem"))
+        try FileManager.default.copyItem(atPath: pki.path("server2.key"), toPath: pki.path("live.key"))
+        try tls.reload()
+        let fresh = try await curl(["--cacert", pki.path("ca2.pem"), "https://localhost:\(stack.port)/healthz"])
+        #expect(fresh.httpStatus == 200, "\(fresh.stderr)")
+        #expect(try await curl(["--cacert", pki.path("ca1.pem"), "https://localhost:\(stack.port)/healthz"]).httpStatus == 0)
+        // The connection made before the reload goes on.
+        #expect(try await open.get("/functions").status == 200)
+        #expect(open.isRunning)
+    }
+
+    @Test func unusableFilesAreSaidAtStart() throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let mismatched = TLSSettings(certificateFile: pki.path("server1.pem"), keyFile: pki.path("server2.key"))
+        #expect { try TLSContext(mismatched) } throws: { "\($0)".contains("server1.pem") }
+        #expect { try TLSContext(TLSSettings(certificateFile: pki.path("none.pem"), keyFile: pki.path("server1.key"))) } throws: {
+            "\($0)".contains("--tls-cert") && "\($0)".contains("none.pem")
+        }
+        let badCA = TLSSettings(certificateFile: pki.path("server1.pem"), keyFile: pki.path("server1.key"), clientCAFile: pki.path("server1.key"))
+        #expect(throws: GatewaySetupError.self) { try TLSContext(badCA) }
+    }
+}
