@@ -59,4 +59,19 @@ common=(--checks all --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" --workers 2 -
 "$venv/bin/schemathesis" run "$base/openapi.json" "${common[@]}" "${exclude[@]}"
 "$venv/bin/schemathesis" run "$base/openapi.json" "${common[@]}" --exclude-checks response_schema_conformance "${include[@]}"
 "$venv/bin/python" scripts/openapi_responses.py check openapi/demo.json "$base"
-echo "openapi: documents valid, schemathesis clean"
+
+# 3. With an API key: the served document declares its security schemes and
+#    401/429 answers, and schemathesis, sending the key, is still clean (its
+#    ignored_auth check also sends requests without it).
+key=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+echo "schemathesis:$key" > "$tmp/keys"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" demo --listen "127.0.0.1:$port" --api-keys-file "$tmp/keys" --rate-limit 100000/s --log-level error > "$tmp/demo-auth.log" 2>&1 &
+secured=$!
+trap 'kill $demo $secured 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+curl -sf -H "X-API-Key: $key" "http://127.0.0.1:$port/openapi.json" > "$tmp/secured.json"
+"$venv/bin/openapi-spec-validator" "$tmp/secured.json"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/openapi.json")" = 401 ] || { echo "/openapi.json answered without a key"; exit 1; }
+"$venv/bin/schemathesis" run "$tmp/secured.json" --url "http://127.0.0.1:$port" -H "X-API-Key: $key" "${common[@]}" "${exclude[@]}"
+echo "openapi: documents valid, schemathesis clean (also with an API key)"

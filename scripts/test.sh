@@ -69,5 +69,6 @@ wait $demo || { echo "the demo did not stop cleanly"; cat "$log"; exit 1; }
 trap - EXIT
 rm -f "$log"
 
+WRPC_GATEWAY_BIN="$bin" scripts/tls-smoke.sh
 WRPC_GATEWAY_BIN="$bin" scripts/openapi-check.sh
 WRPC_GATEWAY_BIN="$bin" scripts/browser-test.sh
