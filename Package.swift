@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "wrpc-gateway",
             dependencies: [
-                "Gateway", "DemoBackend", "WRPCTransport", "EventLoops", "Egress", "WasiHTTP", "EdgePolicy",
+                "Gateway", "DemoBackend", "WRPCTransport", "EventLoops", "Egress", "WasiHTTP", "EdgePolicy", "CurlClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 "WIT",
@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "wrpc-gateway-bench",
             dependencies: [
-                "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "DemoBackend", "Gateway", "WasiHTTP",
+                "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "DemoBackend", "Gateway", "WasiHTTP", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTPS as a user runs it: the built binary's demo with a certificate made
 # here, a call with curl, then the certificate replaced and SIGHUP sent:
-# new connections get the new one, and a bad file keeps it.
+# new connections get the new one, and a bad file keeps it. The
+# healthcheck command speaks HTTPS when WRPC_GATEWAY_TLS_CERT is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${WRPC_GATEWAY_BIN:-.build/debug/wrpc-gateway}"
@@ -30,6 +31,8 @@ fail() { echo "tls-smoke: $1"; cat "$tmp/demo.log"; exit 1; }
 [ "$(curl -s --cacert "$tmp/old-ca.pem" "$base/invoke/wrpc-gateway:demo/greeter@0.1.0/hello" \
      -H 'Content-Type: application/json' -d '{"name": "tls"}')" = '"Hello, tls!"' ] || fail "no answer over HTTPS"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz" || true)" = 000 ] || fail "plain HTTP was answered"
+WRPC_GATEWAY_TLS_CERT="$tmp/live.pem" "$bin" healthcheck --listen "127.0.0.1:$port" || fail "healthcheck over HTTPS failed"
+if "$bin" healthcheck --listen "127.0.0.1:$port" 2>/dev/null; then fail "a plain-HTTP healthcheck passed on the TLS port"; fi
 cp "$tmp/new.pem" "$tmp/live.pem"
 cp "$tmp/new.key" "$tmp/live.key"
 kill -HUP $demo
@@ -44,4 +47,4 @@ curl -sf --cacert "$tmp/new-ca.pem" "$base/healthz" >/dev/null || fail "a failed
 kill -TERM $demo
 wait $demo || fail "the demo did not stop cleanly"
 demo=
-echo "tls: HTTPS served, plain HTTP refused, certificates reloaded on SIGHUP"
+echo "tls: HTTPS served, plain HTTP refused, healthcheck over HTTPS, certificates reloaded on SIGHUP"

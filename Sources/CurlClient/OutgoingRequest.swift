@@ -17,6 +17,7 @@ public struct OutgoingRequest: Sendable {
     /// Whether loopback, private, link-local and other internal addresses
     /// may be connected to (checked on each address curl connects to).
     public var allowInternalAddresses = true
+    public var tls = TLSClientOptions()
 
     public init(method: String = "GET", url: String, headers: [(String, [UInt8])] = [], body: ByteQueue? = nil,
                 bodyLength: Int64? = nil, trailers: (@Sendable () -> [(String, [UInt8])])? = nil) {

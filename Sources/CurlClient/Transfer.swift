@@ -81,6 +81,10 @@ public final class Transfer: @unchecked Sendable {
         // callbacks, queue pieces and frames per MiB of body.
         wrpc_curl_set_long(easy, CURLOPT_BUFFERSIZE, Self.bufferSize)
         wrpc_curl_set_long(easy, CURLOPT_UPLOAD_BUFFERSIZE, Self.bufferSize)
+        if let ca = request.tls.caFile { wrpc_curl_set_string(easy, CURLOPT_CAINFO, ca) }
+        if !request.tls.verifyHostName { wrpc_curl_set_long(easy, CURLOPT_SSL_VERIFYHOST, 0) }
+        if let certificate = request.tls.certificateFile { wrpc_curl_set_string(easy, CURLOPT_SSLCERT, certificate) }
+        if let key = request.tls.keyFile { wrpc_curl_set_string(easy, CURLOPT_SSLKEY, key) }
         guardState.initialize(to: wrpc_connect_guard(allow_internal: request.allowInternalAddresses ? 1 : 0, denied: 0))
         wrpc_curl_guard_connections(easy, guardState)
         // Bodies and headers go as given: no decoding behind the caller's back.

@@ -13,6 +13,7 @@ struct Bench {
         "stream": streamBenchmark,
         "fairness": fairnessBenchmark,
         "egress": egressBenchmark,
+        "security": securityBenchmark,
     ]
 
     static func main() async {

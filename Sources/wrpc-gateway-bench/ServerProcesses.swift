@@ -47,8 +47,9 @@ enum ServerProcesses {
     }
 
     /// `wrpc-gateway serve` for demo/wit in front of `target`, with `flags`
-    /// and then `GATEWAY_FLAGS`; ready once GET /healthz answers 200.
-    static func gateway(target: String, flags: [String] = []) async throws -> ServerProcess {
+    /// and then `GATEWAY_FLAGS`; ready once GET /healthz answers 200 (over
+    /// HTTPS: once it accepts a connection).
+    static func gateway(target: String, flags: [String] = [], https: Bool = false) async throws -> ServerProcess {
         let port = try freePort()
         let extra = flags + extraGatewayFlags
         let child = try ChildProcess("gateway", executable: try requireBinary(), arguments: [
@@ -56,7 +57,8 @@ enum ServerProcesses {
         ] + extra)
         let server = ServerProcess(child: child, port: port, extraFlags: extra)
         try await waitUntilReady(server) {
-            (try? HTTPConnection(port: port, timeoutSeconds: 1).request("GET", "/healthz").status) == 200
+            if https { return (try? HTTPConnection(port: port, timeoutSeconds: 1)) != nil }
+            return (try? HTTPConnection(port: port, timeoutSeconds: 1).request("GET", "/healthz").status) == 200
         }
         return server
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlClient
 import DemoBackend
 import EventLoops
 import Foundation
@@ -45,22 +46,54 @@ struct DemoBackendCommand: AsyncParsableCommand {
 struct HealthcheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "healthcheck",
-        abstract: "Exit 0 if the gateway at --listen answers GET /healthz with 200."
+        abstract: "Exit 0 if the gateway at --listen answers GET /healthz with 200 (over HTTPS when it serves HTTPS)."
     )
 
     @Option(help: "The gateway's address HOST:PORT (env WRPC_GATEWAY_LISTEN). [default: 127.0.0.1:8080]")
     var listen: String?
 
+    @Option(help: "The gateway serves HTTPS with this certificate, which is then the one trusted (env WRPC_GATEWAY_TLS_CERT).")
+    var tlsCert: String?
+
+    @Option(help: "With mutual TLS: the client certificate to present (env WRPC_GATEWAY_HEALTHCHECK_CERT).")
+    var healthcheckCert: String?
+
+    @Option(help: "Its key (env WRPC_GATEWAY_HEALTHCHECK_KEY).")
+    var healthcheckKey: String?
+
     func run() async throws {
         var (host, port) = try parseListen(listen ?? Environment.value("listen") ?? "127.0.0.1:8080")
         if host == "0.0.0.0" { host = "127.0.0.1" }
         if host == "::" { host = "::1" }
+        if let certificate = tlsCert ?? Environment.value("tls-cert") {
+            return try await httpsCheck(host: host, port: port, certificate: certificate)
+        }
         let stream = try await TCPTransport(host: host, port: port).connect()
         defer { stream.close() }
         try await stream.write(Array("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8))
         var reply: [UInt8] = []
         while case let bytes = try await stream.read(), !bytes.isEmpty, reply.count < 4096 { reply += bytes }
         guard String(decoding: reply.prefix(16), as: UTF8.self).hasPrefix("HTTP/1.1 200") else {
+            throw ExitCode(1)
+        }
+    }
+
+    /// Trusts the gateway's own certificate, whatever name it carries: the
+    /// check dials an address, and only asks whether the process serves.
+    private func httpsCheck(host: String, port: Int, certificate: String) async throws {
+        var request = OutgoingRequest(url: "https://\(host.contains(":") ? "[\(host)]" : host):\(port)/healthz")
+        request.tls = TLSClientOptions(caFile: certificate, verifyHostName: false,
+                                       certificateFile: healthcheckCert ?? Environment.value("healthcheck-cert"),
+                                       keyFile: healthcheckKey ?? Environment.value("healthcheck-key"))
+        var limits = FetchLimits()
+        limits.connectTimeout = .seconds(2)
+        limits.totalTimeout = .seconds(3)
+        let transfer = try Transfer(request: request, limits: limits)
+        transfer.start()
+        let head = await transfer.head()
+        transfer.cancel()
+        guard head.status == 200 else {
+            FileHandleOutput.standardError("healthcheck: \(head.failure ?? "HTTP \(head.status ?? 0)")\n")
             throw ExitCode(1)
         }
     }
