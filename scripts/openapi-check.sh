@@ -73,5 +73,6 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null &
 curl -sf -H "X-API-Key: $key" "http://127.0.0.1:$port/openapi.json" > "$tmp/secured.json"
 "$venv/bin/openapi-spec-validator" "$tmp/secured.json"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/openapi.json")" = 401 ] || { echo "/openapi.json answered without a key"; exit 1; }
-"$venv/bin/schemathesis" run "$tmp/secured.json" --url "http://127.0.0.1:$port" -H "X-API-Key: $key" "${common[@]}" "${exclude[@]}"
+"$venv/bin/schemathesis" run "$tmp/secured.json" --url "http://127.0.0.1:$port" -H "X-API-Key: $key" "${common[@]}" \
+  --max-examples "${SCHEMATHESIS_AUTH_EXAMPLES:-10}" "${exclude[@]}"
 echo "openapi: documents valid, schemathesis clean (also with an API key)"

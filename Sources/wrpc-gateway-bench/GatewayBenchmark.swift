@@ -9,12 +9,8 @@ import WRPCTransport
 /// the same run. Each gateway row also says what the gateway process spent
 /// per request: context switches and CPU time.
 func gatewayBenchmark(shared: String) async throws {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
-        print("## Gateway: skipped (wrk not installed; apt-get install wrk)\n")
-        return
-    }
-    guard ServerProcesses.binary != nil else {
-        print("## Gateway: skipped (\(ServerProcesses.skipReason))\n")
+    if let reason = ServerProcesses.wrkSkipReason {
+        print("## Gateway: skipped (\(reason))\n")
         return
     }
     let backend = try await ServerProcesses.demoBackend()
@@ -61,7 +57,7 @@ func gatewayBenchmark(shared: String) async throws {
     if errors > 0 { print("wrk reported \(errors) non-2xx or socket errors\n") }
 }
 
-private func median(_ values: [Double]) -> Double {
+func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
 }

@@ -6,12 +6,8 @@ import TestSupport
 /// and a JWT (ES256) — driven by wrk with keep-alive, round after round so
 /// that each ratio compares runs made seconds apart.
 func securityBenchmark(shared: String) async throws {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
-        print("## Security: skipped (wrk not installed; apt-get install wrk)\n")
-        return
-    }
-    guard ServerProcesses.binary != nil else {
-        print("## Security: skipped (\(ServerProcesses.skipReason))\n")
+    if let reason = ServerProcesses.wrkSkipReason {
+        print("## Security: skipped (\(reason))\n")
         return
     }
     let dir = NSTemporaryDirectory() + "wrpc-bench-security-\(getpid())"
@@ -70,17 +66,12 @@ func securityBenchmark(shared: String) async throws {
     print("| --- | ---: | ---: | ---: | ---: |")
     for (i, c) in cases.enumerated() {
         let ratios = (0..<rounds).map { results[i][$0].rate / results[0][$0].rate }
-        let ratio = i == 0 ? "1.00" : String(format: "%.2f (%.2f–%.2f)", middle(ratios), ratios.min() ?? 0, ratios.max() ?? 0)
-        print("| \(c.name) | \(Int(middle(results[i].map(\.rate)))) | \(Int(middle(results[i].map(\.p50)))) µs | \(Int(middle(results[i].map(\.p99)))) µs | \(ratio) |")
+        let ratio = i == 0 ? "1.00" : String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min() ?? 0, ratios.max() ?? 0)
+        print("| \(c.name) | \(Int(median(results[i].map(\.rate)))) | \(Int(median(results[i].map(\.p50)))) µs | \(Int(median(results[i].map(\.p99)))) µs | \(ratio) |")
     }
     print("")
     let errors = results.joined().reduce(0) { $0 + $1.errors }
     if errors > 0 { print("wrk reported \(errors) non-2xx or socket errors\n") }
-}
-
-private func middle(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
 }
 
 /// A self-signed P-256 certificate for 127.0.0.1, made with the openssl command.

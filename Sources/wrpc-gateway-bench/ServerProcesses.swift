@@ -30,6 +30,12 @@ enum ServerProcesses {
 
     static let skipReason = "build wrpc-gateway in the same configuration, and run from the package root"
 
+    /// Why a suite that drives the gateway binary with wrk cannot run here, if it cannot.
+    static var wrkSkipReason: String? {
+        if !FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") { return "wrk not installed; apt-get install wrk" }
+        return binary == nil ? skipReason : nil
+    }
+
     /// `GATEWAY_FLAGS`, split on spaces: extra `serve` flags such as `--threads 1`.
     static var extraGatewayFlags: [String] {
         (ProcessInfo.processInfo.environment["GATEWAY_FLAGS"] ?? "").split(separator: " ").map(String.init)
