@@ -61,11 +61,6 @@ func egressBenchmark(shared: String) async throws {
     print("\nThe egress process's peak RSS over all rounds: \(rss / 1024) MiB.\n")
 }
 
-private func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-}
-
 /// One timed transfer and what the measured process spent on it.
 private struct Transfer {
     var seconds: Double

@@ -57,11 +57,6 @@ func gatewayBenchmark(shared: String) async throws {
     if errors > 0 { print("wrk reported \(errors) non-2xx or socket errors\n") }
 }
 
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-}
-
 /// The baseline row and the gateway row of one concurrency, over the rounds.
 private func printRows(_ directName: String, _ gatewayName: String, _ rounds: [(LoadResult, GatewayRun)]) {
     let base = rounds.map(\.0)

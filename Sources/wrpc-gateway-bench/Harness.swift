@@ -73,3 +73,9 @@ func printTitle(_ title: String) {
 func flushTables() {
     fflush(nil)
 }
+
+/// The middle value (the upper one of an even count); 0 for none.
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
