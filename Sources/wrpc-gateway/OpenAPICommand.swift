@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgePolicy
 import Foundation
 import Gateway
 import WIT
@@ -21,12 +22,20 @@ struct OpenAPICommand: ParsableCommand {
     @Flag(name: .customLong("url-streams"), help: "Document {\"url\": …} as an alternative for stream<u8> parameters (as with --allow-url-prefix).")
     var urlStreams = false
 
+    @Option(name: .customLong("expose"), help: "Document only functions matching this glob over INSTANCE/FUNCTION, as `serve --expose` serves them; repeatable.")
+    var expose: [String] = []
+
+    @Option(name: .customLong("hide"), help: "Leave out functions matching this glob, as `serve --hide` does; repeatable.")
+    var hide: [String] = []
+
     func run() throws {
         let resolve = try WITSource.load(wit, options: LoadOptions(features: Set(features)))
-        let table = try FunctionTable(resolve: resolve, world: world)
-        if let implied = table.impliedWorld {
+        let everything = try FunctionTable(resolve: resolve, world: world)
+        if let implied = everything.impliedWorld {
             FileHandleOutput.standardError("documenting world \(implied), the only world of package \(resolve.main.name), which has no interfaces\n")
         }
+        let exposure = Exposure(expose: expose, hide: hide)
+        let table = everything.filtered { exposure.serves($0.names) }
         FileHandle.standardOutput.write(Data(OpenAPIDocument.generate(table: table, title: "wrpc-gateway: \(resolve.main.name)", urlStreams: urlStreams)))
     }
 }
