@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func everyAlgorithmVerifies() async throws {
-        let signer = try await TestSigner()
+        let signer = try await TestSigner.shared()
         let a = try await authenticator(signer)
         for algorithm in TestSigner.Algorithm.allCases {
             let token = try await signer.token(algorithm, claims: Self.claims())
@@ -33,14 +33,14 @@ import Testing
     }
 
     @Test func apiKeysInEitherHeader() async throws {
-        let a = try await authenticator(try await TestSigner())
+        let a = try await authenticator(try await TestSigner.shared())
         #expect(try await authenticate(a, ["x-api-key": "key-for-ci"]).get().description == "key:ci")
         #expect(try await authenticate(a, ["authorization": "Bearer key-for-ci"]).get().description == "key:ci")
         #expect(try await authenticate(a, ["authorization": "bearer   key-for-ci "]).get().description == "key:ci")
     }
 
     @Test func refusals() async throws {
-        let signer = try await TestSigner()
+        let signer = try await TestSigner.shared()
         let a = try await authenticator(signer)
         let t = Int(Self.now.timeIntervalSince1970)
         let cases: [(String, [String: String], String)] = [
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func withinTheLeewayIsAccepted() async throws {
-        let signer = try await TestSigner()
+        let signer = try await TestSigner.shared()
         let a = try await authenticator(signer)
         let t = Int(Self.now.timeIntervalSince1970)
         let token = try await signer.token(.es256, claims: Self.claims(["exp": t - 20, "nbf": t + 20]))
@@ -79,8 +79,8 @@ import Testing
     }
 
     @Test func aTamperedOrForeignTokenIsRefused() async throws {
-        let signer = try await TestSigner()
-        let stranger = try await TestSigner()
+        let signer = try await TestSigner.shared()
+        let stranger = try await TestSigner.stranger()
         let a = try await authenticator(signer)
         let token = try await signer.token(.rs256, claims: Self.claims())
         var parts = token.split(separator: ".").map(String.init)

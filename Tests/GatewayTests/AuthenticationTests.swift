@@ -10,8 +10,8 @@ import Testing
         // A backend that counts connections and answers nothing useful.
         let backend = try FakeBackend(.cutShort([]))
         defer { backend.stop() }
-        let signer = try await TestSigner()
-        let stranger = try await TestSigner()
+        let signer = try await TestSigner.shared()
+        let stranger = try await TestSigner.stranger()
         let edge = try await edgeConfig(signer: signer)
         let stack = try Stack(configure: { $0.edge = edge }, target: backend.url)
         defer { Task { await stack.stop() } }
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func keysAndEveryTokenAlgorithmAreAccepted() async throws {
-        let signer = try await TestSigner()
+        let signer = try await TestSigner.shared()
         let edge = try await edgeConfig(signer: signer)
         let stack = try Stack { $0.edge = edge }
         defer { Task { await stack.stop() } }
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func theLogNamesTheCallerAndNeverTheSecret() async throws {
-        let signer = try await TestSigner()
+        let signer = try await TestSigner.shared()
         let edge = try await edgeConfig(signer: signer)
         let log = LogCapture()
         let stack = try Stack(configure: { $0.edge = edge }, logger: log.logger)
@@ -110,7 +110,7 @@ import Testing
     }
 
     @Test func thePolicyDecidesWhoCallsWhat() async throws {
-        let signer = try await TestSigner()
+        let signer = try await TestSigner.shared()
         var edge = try await edgeConfig(signer: signer)
         edge.policy = try AccessPolicy(parsing: """
             key:ci              \(greeter)/*

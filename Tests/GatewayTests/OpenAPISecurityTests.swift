@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct OpenAPISecurityTests {
     @Test func theServedDocumentDeclaresWhatIsConfigured() async throws {
-        var edge = try await edgeConfig(signer: try await TestSigner())
+        var edge = try await edgeConfig(signer: try await TestSigner.shared())
         edge.policy = try AccessPolicy(parsing: "* *")
         edge.rateLimit = try RateLimit(parsing: "100/s")
         let stack = try Stack { $0.edge = edge }

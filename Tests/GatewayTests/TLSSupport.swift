@@ -2,16 +2,31 @@ import Foundation
 import Synchronization
 import Testing
 
-/// Certificates made for a test with the openssl command: two server
-/// authorities (for reloads), a server certificate from each for localhost
-/// and 127.0.0.1, a client authority with one client, and a client from an
-/// authority nobody trusts.
-struct TestPKI {
+/// Certificates made with the openssl command: two server authorities (for
+/// reloads), a server certificate from each for localhost and 127.0.0.1, a
+/// client authority with one client, and a client from an authority nobody
+/// trusts. Made once per test process, on a thread of its own (the openssl
+/// runs would otherwise hold the concurrency pool other tests run on).
+struct TestPKI: Sendable {
     let directory: String
 
-    init() throws {
-        directory = NSTemporaryDirectory() + "gw-tls-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    static func shared() async throws -> TestPKI { try await made.value }
+
+    private static let made = Task {
+        try await withCheckedThrowingContinuation { c in
+            Thread.detachNewThread { c.resume(with: Result { try TestPKI() }) }
+        }
+    }
+
+    /// A new folder for one test's own files.
+    static func scratch() throws -> String {
+        let path = NSTemporaryDirectory() + "gw-tls-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    private init() throws {
+        directory = try Self.scratch()
         try authority("ca1")
         try authority("ca2")
         try authority("client-ca")
@@ -23,8 +38,6 @@ struct TestPKI {
     }
 
     func path(_ name: String) -> String { "\(directory)/\(name)" }
-
-    func remove() { try? FileManager.default.removeItem(atPath: directory) }
 
     private func authority(_ name: String) throws {
         try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",

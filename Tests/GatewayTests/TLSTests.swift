@@ -3,23 +3,23 @@ import Gateway
 import Testing
 
 @Suite struct TLSTests {
-    func tlsStack(_ pki: TestPKI, clientCA: Bool = false, idleTimeout: Int = 30) throws -> Stack {
-        // Copies, so that a reload test can replace the files.
-        let fm = FileManager.default
-        for name in ["live.pem", "live.key"] { try? fm.removeItem(atPath: pki.path(name)) }
-        try fm.copyItem(atPath: pki.path("server1.pem"), toPath: pki.path("live.pem"))
-        try fm.copyItem(atPath: pki.path("server1.key"), toPath: pki.path("live.key"))
+    /// A gateway serving copies of the first server certificate from `live`
+    /// (copies, so that a reload test can replace them).
+    func tlsStack(_ pki: TestPKI, live: String, clientCA: Bool = false, idleTimeout: Int = 30) throws -> Stack {
+        try FileManager.default.copyItem(atPath: pki.path("server1.pem"), toPath: "\(live)/live.pem")
+        try FileManager.default.copyItem(atPath: pki.path("server1.key"), toPath: "\(live)/live.key")
         return try Stack {
-            $0.tls = TLSSettings(certificateFile: pki.path("live.pem"), keyFile: pki.path("live.key"),
+            $0.tls = TLSSettings(certificateFile: "\(live)/live.pem", keyFile: "\(live)/live.key",
                                  clientCAFile: clientCA ? pki.path("client-ca.pem") : nil)
             $0.http.idleTimeoutSeconds = idleTimeout
         }
     }
 
     @Test func callsOverHTTPS() async throws {
-        let pki = try TestPKI()
-        defer { pki.remove() }
-        let stack = try tlsStack(pki)
+        let pki = try await TestPKI.shared()
+        let live = try TestPKI.scratch()
+        defer { try? FileManager.default.removeItem(atPath: live) }
+        let stack = try tlsStack(pki, live: live)
         defer { Task { await stack.stop() } }
         let base = "https://localhost:\(stack.port)"
         let hello = try await curl(["--cacert", pki.path("ca1.pem"), "--json", #"{"name": "tls"}"#, "\(base)/invoke/\(greeter)/hello"])
@@ -46,10 +46,11 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func plainHTTPOnTheTLSPortIsRefused() async throws {
-        let pki = try TestPKI()
-        defer { pki.remove() }
+        let pki = try await TestPKI.shared()
+        let live = try TestPKI.scratch()
+        defer { try? FileManager.default.removeItem(atPath: live) }
         // An idle timeout far beyond the time limit: the refusal must not wait for it.
-        let stack = try tlsStack(pki, idleTimeout: 600)
+        let stack = try tlsStack(pki, live: live, idleTimeout: 600)
         defer { Task { await stack.stop() } }
         await #expect(throws: (any Error).self) { try await http(stack.port, "GET", "/healthz") }
         let plainCurl = try await curl(["http://127.0.0.1:\(stack.port)/healthz"])
@@ -60,9 +61,10 @@ import Testing
     }
 
     @Test func mutualTLS() async throws {
-        let pki = try TestPKI()
-        defer { pki.remove() }
-        let stack = try tlsStack(pki, clientCA: true)
+        let pki = try await TestPKI.shared()
+        let live = try TestPKI.scratch()
+        defer { try? FileManager.default.removeItem(atPath: live) }
+        let stack = try tlsStack(pki, live: live, clientCA: true)
         defer { Task { await stack.stop() } }
         let url = "https://localhost:\(stack.port)/healthz"
         let ca = ["--cacert", pki.path("ca1.pem")]
@@ -79,23 +81,24 @@ import Testing
     }
 
     @Test func reloadKeepsOpenConnectionsAndServesTheNewCertificate() async throws {
-        let pki = try TestPKI()
-        defer { pki.remove() }
-        let stack = try tlsStack(pki)
+        let pki = try await TestPKI.shared()
+        let live = try TestPKI.scratch()
+        defer { try? FileManager.default.removeItem(atPath: live) }
+        let stack = try tlsStack(pki, live: live)
         defer { Task { await stack.stop() } }
         let tls = try #require(stack.gateway.tls)
         let open = try TLSConnection(port: stack.port, caFile: pki.path("ca1.pem"))
         defer { open.close() }
         #expect(try await open.get("/healthz").status == 200)
         // A broken file: the reload fails and the certificate in use stays.
-        try "not a certificate".write(toFile: pki.path("live.pem"), atomically: true, encoding: .utf8)
+        try "not a certificate".write(toFile: "\(live)/live.pem", atomically: true, encoding: .utf8)
         #expect(throws: GatewaySetupError.self) { try tls.reload() }
         #expect(try await curl(["--cacert", pki.path("ca1.pem"), "https://localhost:\(stack.port)/healthz"]).httpStatus == 200)
         // The second authority's certificate.
-        try FileManager.default.removeItem(atPath: pki.path("live.pem"))
-        try FileManager.default.removeItem(atPath: pki.path("live.key"))
-        try FileManager.default.copyItem(atPath: pki.path("server2.pem"), toPath: pki.path("live.pem"))
-        try FileManager.default.copyItem(atPath: pki.path("server2.key"), toPath: pki.path("live.key"))
+        try FileManager.default.removeItem(atPath: "\(live)/live.pem")
+        try FileManager.default.removeItem(atPath: "\(live)/live.key")
+        try FileManager.default.copyItem(atPath: pki.path("server2.pem"), toPath: "\(live)/live.pem")
+        try FileManager.default.copyItem(atPath: pki.path("server2.key"), toPath: "\(live)/live.key")
         try tls.reload()
         let fresh = try await curl(["--cacert", pki.path("ca2.pem"), "https://localhost:\(stack.port)/healthz"])
         #expect(fresh.httpStatus == 200, "\(fresh.stderr)")
@@ -105,9 +108,8 @@ import Testing
         #expect(open.isRunning)
     }
 
-    @Test func unusableFilesAreSaidAtStart() throws {
-        let pki = try TestPKI()
-        defer { pki.remove() }
+    @Test func unusableFilesAreSaidAtStart() async throws {
+        let pki = try await TestPKI.shared()
         let mismatched = TLSSettings(certificateFile: pki.path("server1.pem"), keyFile: pki.path("server2.key"))
         #expect { try TLSContext(mismatched) } throws: { "\($0)".contains("server1.pem") }
         #expect { try TLSContext(TLSSettings(certificateFile: pki.path("none.pem"), keyFile: pki.path("server1.key"))) } throws: {

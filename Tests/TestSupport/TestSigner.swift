@@ -17,8 +17,19 @@ public struct TestSigner: Sendable {
         case eddsa = "ed"
     }
 
+    /// One signer for the whole test process, and another for tokens from
+    /// a stranger: key generation (RSA above all) is made once, on a thread
+    /// of its own, never on the concurrency pool that other tests run on.
+    public static func shared() async throws -> TestSigner { try await cache.first.value }
+    public static func stranger() async throws -> TestSigner { try await cache.second.value }
+
+    private static let cache = (first: Task { try await TestSigner() }, second: Task { try await TestSigner() })
+
     public init() async throws {
-        let rsa = try Insecure.RSA.PrivateKey(backing: _RSA.Signing.PrivateKey(keySize: .bits2048))
+        let rsaKey: _RSA.Signing.PrivateKey = try await withCheckedThrowingContinuation { c in
+            Thread.detachNewThread { c.resume(with: Result { try _RSA.Signing.PrivateKey(keySize: .bits2048) }) }
+        }
+        let rsa = try Insecure.RSA.PrivateKey(backing: rsaKey)
         let ec = try ES256PrivateKey(backing: P256.Signing.PrivateKey())
         let ed = EdDSA.PrivateKey(backing: Curve25519.Signing.PrivateKey())
         keys = JWTKeyCollection()
