@@ -22,6 +22,25 @@ import Testing
         expectHeaders(try await http(stack.port, "POST", "/invoke/\(greeter)/hello", body: Array(repeating: 32, count: 2000)), "413")
     }
 
+    @Test func theConsoleKeepsItsOwnPolicyAndLoadsWithoutCredentials() async throws {
+        let edge = try await edgeConfig(signer: nil)
+        let stack = try Stack { $0.edge = edge }
+        defer { Task { await stack.stop() } }
+        for path in ["/", "/console/app.js"] {
+            let reply = try await http(stack.port, "GET", path)
+            #expect(reply.status == 200, "\(path)")
+            // One of each header: the console's stricter policy, not the edge's as well.
+            let csp = reply.headers.filter { $0.0 == "content-security-policy" }
+            #expect(csp.count == 1, "\(path): \(csp)")
+            #expect(csp.first?.1.hasPrefix("default-src 'none'") == true)
+            #expect(reply.headers.filter { $0.0 == "x-content-type-options" }.count == 1)
+            #expect(reply.header("server") == "wrpc-gateway")
+        }
+        // The page's own calls need credentials like any other.
+        #expect(try await http(stack.port, "GET", "/functions").status == 401)
+        #expect(try await http(stack.port, "GET", "/console/nothing-here").status == 404)
+    }
+
     @Test func thePolicyAllowsSameOriginFilesAndNothingInline() {
         let csp = SecurityHeaders.contentSecurityPolicy
         #expect(csp.contains("default-src 'self'"))
