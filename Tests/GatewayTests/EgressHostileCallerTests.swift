@@ -66,7 +66,9 @@ import WRPCTransport
     /// Bad tags in the stream, future, method, option and scheme positions,
     /// and a string that declares more bytes than any request may hold:
     /// each is a typed `internal-error` naming the problem, at once.
-    @Test func badTagsAndLengthsGetATypedError() async throws {
+    /// (Its turn among the heavy transfers: it measures the process's
+    /// resident set, which a transfer beside it would grow.)
+    @Test(.heavyTransfer) func badTagsAndLengthsGetATypedError() async throws {
         let origin = try EgressTests.origin()
         let egress = try EgressStack(config: Self.patient)
         defer { egress.stop() }
@@ -142,7 +144,8 @@ import WRPCTransport
     /// brings five bytes: nothing of the declared size is reserved, and the
     /// stall ends the call. One that declares 2^40 does not decode: a typed
     /// error at once.
-    @Test func aChunkThatDeclaresGigabytesIsNotReserved() async throws {
+    /// (Its turn among the heavy transfers, for the resident set.)
+    @Test(.heavyTransfer) func aChunkThatDeclaresGigabytesIsNotReserved() async throws {
         let origin = try EgressTests.origin()
         for (declared, expected, config) in [(UInt64(UInt32.max), "connection-read-timeout", Self.config),
                                              (1 << 40, "internal-error", Self.patient)] {
