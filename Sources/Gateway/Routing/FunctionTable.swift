@@ -6,6 +6,8 @@ public struct CallableFunction: Sendable {
     public let function: Function
     /// The friendly name in URLs: `bucket.get`, `r.f`, `r.new`, or the plain name.
     public let alias: String
+    /// Its place in `FunctionTable.functions`, for what is resolved per function at start-up.
+    public let index: Int
 }
 
 /// The callable functions by instance, with every name a URL may use.
@@ -28,7 +30,7 @@ public struct FunctionTable: Sendable {
             for f in iface.functions {
                 let alias = Self.alias(f)
                 let i = functions.count
-                functions.append(CallableFunction(instance: instance, function: f, alias: alias))
+                functions.append(CallableFunction(instance: instance, function: f, alias: alias, index: i))
                 for name in Set([f.name, f.wireName, alias]) { index[instance, default: [:]][name] = i }
             }
         }
