@@ -114,7 +114,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["ComponentValues", "WIT", "WRPCTransport", "DemoBackend"],
+            dependencies: ["ComponentValues", "WIT", "EventLoops", "WRPCTransport", "DemoBackend"],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),

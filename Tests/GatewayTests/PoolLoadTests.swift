@@ -15,7 +15,7 @@ import WRPCTransport
         let replicas = try (0..<3).map { _ in try Replica() }
         defer { for r in replicas { r.stop() } }
         let gateway = try poolGateway(replicas.map(\.url)) { $0.pool.ejectBase = .seconds(60); $0.pool.ejectMax = .seconds(60) }
-        let callers = 64, each = 24, killAt = 400
+        let callers = 64, each = 16, killAt = 300
         let progress = Progress()
         let results = await withTaskGroup(of: [(status: Int, afterKill: Bool)].self) { group in
             for _ in 0..<callers {

@@ -1,3 +1,4 @@
+import EventLoops
 import Synchronization
 import WRPCTransport
 
@@ -23,7 +24,10 @@ public final class MisbehavingBackend: Sendable {
         let listener = try SocketListener.tcp(host: "127.0.0.1", port: 0)
         self.listener = listener
         let counter = self.counter
-        task = Task {
+        // Accepting on one loop: from outside any loop, each accept() would
+        // pick the shared group's next loop and leave a watcher on the last
+        // one, and a connection's wake-up can go to a loop nobody waits on.
+        task = Task(executorPreference: EventLoopGroup.shared.next()) {
             await withDiscardingTaskGroup { group in
                 while let stream = try? await listener.accept() {
                     group.addTask {
