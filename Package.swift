@@ -140,7 +140,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WRPCTransportTests",
-            dependencies: ["WRPCTransport", "DemoBackend", "ComponentValues", "WIT", "TestSupport"],
+            dependencies: [
+                "WRPCTransport", "DemoBackend", "ComponentValues", "WIT", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -16,13 +16,22 @@ trap 'kill -CONT $b2 2>/dev/null || true; kill $b1 $b2 ${gw:-} 2>/dev/null || tr
 for p in $p1 $p2; do
   for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
 done
-"$bin" serve --wit demo/wit --target "tcp://127.0.0.1:$p1,tcp://127.0.0.1:$p2" --balance round-robin \
+WRPC_GATEWAY_ROUTES="wrpc-gateway:demo/types@0.1.0=tcp://127.0.0.1:$p2,tcp://127.0.0.1:$p1" \
+"$bin" serve --wit demo/wit --target "tcp://127.0.0.1:$p1" --target "tcp://127.0.0.1:$p2" --balance round-robin \
   --eject-base-ms 60000 --eject-max-ms 60000 --listen "127.0.0.1:$gp" --threads 1 --log-level error & gw=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$gp/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 base="http://127.0.0.1:$gp"
 hello() { curl -s -o /dev/null -w '%{http_code}' "$base/invoke/wrpc-gateway:demo/greeter@0.1.0/hello" \
   -H 'Content-Type: application/json' -H "Wrpc-Timeout-Ms: ${1:-10000}" -d '{"name":"pool"}'; }
 
+python3 - "$(curl -s "$base/functions")" "$p1" "$p2" <<'PY'
+import json, sys
+functions, p1, p2 = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+pools = {f["instance"]: (f["target"], [b["target"] for b in f["backends"]]) for f in functions}
+a, b = f"tcp://127.0.0.1:{p1}", f"tcp://127.0.0.1:{p2}"
+assert pools["wrpc-gateway:demo/greeter@0.1.0"] == (f"{a},{b}", [a, b]), pools
+assert pools["wrpc-gateway:demo/types@0.1.0"] == (f"{b},{a}", [b, a]), pools
+PY
 for _ in 1 2 3 4; do [ "$(hello)" = 200 ] || { echo "pool-check: a call failed with both backends up"; exit 1; }; done
 metrics=$(curl -s "$base/metrics")
 for p in $p1 $p2; do
