@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "wrpc-gateway-bench",
             dependencies: [
-                "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "DemoBackend", "Gateway", "WasiHTTP",
+                "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "BackendPool", "DemoBackend", "Gateway", "WasiHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -13,6 +13,8 @@ struct Bench {
         "stream": streamBenchmark,
         "fairness": fairnessBenchmark,
         "egress": egressBenchmark,
+        "pool": poolBenchmark,
+        "failover": failoverBenchmark,
     ]
 
     static func main() async {
