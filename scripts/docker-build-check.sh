@@ -7,7 +7,7 @@
 # stripped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dockerfile=docker/Dockerfile
+dockerfile=${DOCKERFILE:-docker/Dockerfile}
 tmp=$(mktemp -d -t wrpc-docker-build-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 out="$tmp/out/wrpc-gateway"

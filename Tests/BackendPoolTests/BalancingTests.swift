@@ -11,7 +11,7 @@ import WRPCTransport
     func spreadsEvenly(_ balance: Balance) async throws {
         let replicas = try (0..<3).map { _ in try Replica() }
         defer { for r in replicas { r.stop() } }
-        let pool = try BackendPool(urls: replicas.map(\.url), settings: settings(balance))
+        let pool = try makePool(urls: replicas.map(\.url), settings: settings(balance))
         defer { pool.shutdown() }
         #expect(await calls(pool, total: 3000, concurrency: 20) == 0)
         let counts = replicas.map { $0.calls.load(ordering: .relaxed) }
@@ -31,7 +31,7 @@ import WRPCTransport
             busy.stop()
             free.stop()
         }
-        let pool = try BackendPool(urls: [busy.url, free.url], settings: settings(.powerOfTwoChoices))
+        let pool = try makePool(urls: [busy.url, free.url], settings: settings(.powerOfTwoChoices))
         defer { pool.shutdown() }
         free.release()  // only `busy` holds calls
         // Start calls one at a time until one lands on `busy` (a fair coin each time).

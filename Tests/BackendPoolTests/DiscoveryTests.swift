@@ -20,7 +20,7 @@ import WRPCTransport
         }
         let resolver = StubResolver(["127.0.0.1"])
         let refresh = Duration.milliseconds(50)
-        let pool = try BackendPool(urls: ["tcp://backends.test:\(first.port)"], settings: settings(.roundRobin, dnsRefresh: refresh),
+        let pool = try makePool(urls: ["tcp://backends.test:\(first.port)"], settings: settings(.roundRobin, dnsRefresh: refresh),
                                    resolver: resolver)
         defer { pool.shutdown() }
         #expect(try await hello(pool) == "\"Hello, pool!\"")
@@ -56,7 +56,7 @@ import WRPCTransport
         let replica = try Replica()
         defer { replica.stop() }
         let resolver = StubResolver(["127.0.0.1"])
-        let pool = try BackendPool(urls: ["tcp://backends.test:\(replica.port)"], settings: settings(dnsRefresh: .milliseconds(20)),
+        let pool = try makePool(urls: ["tcp://backends.test:\(replica.port)"], settings: settings(dnsRefresh: .milliseconds(20)),
                                    resolver: resolver)
         defer { pool.shutdown() }
         #expect(try await hello(pool) == "\"Hello, pool!\"")
@@ -75,7 +75,7 @@ import WRPCTransport
         let replica = try Replica(host: "127.0.0.1")
         defer { replica.stop() }
         let resolver = CountingResolver()
-        let pool = try BackendPool(urls: ["tcp://localhost:\(replica.port)"], settings: settings(dnsRefresh: .milliseconds(100)),
+        let pool = try makePool(urls: ["tcp://localhost:\(replica.port)"], settings: settings(dnsRefresh: .milliseconds(100)),
                                    resolver: resolver)
         defer { pool.shutdown() }
         for _ in 0..<20 { #expect(try await hello(pool) == "\"Hello, pool!\"") }
@@ -87,7 +87,7 @@ import WRPCTransport
 
     /// A pool whose name never resolved answers unavailable, not a hang.
     @Test func unresolvedNameIsUnavailable() async throws {
-        let pool = try BackendPool(urls: ["tcp://backends.test:7761"], resolver: StubResolver([]))
+        let pool = try makePool(urls: ["tcp://backends.test:7761"], resolver: StubResolver([]))
         defer { pool.shutdown() }
         let started = ContinuousClock.now
         do {

@@ -10,7 +10,7 @@ import WRPCTransport
     @Test func deadReplicaIsEjectedAndCallsStillSucceed() async throws {
         let replicas = try (0..<3).map { _ in try Replica() }
         defer { for r in replicas { r.stop() } }
-        let pool = try BackendPool(urls: replicas.map(\.url), settings: settings(ejectBase: .seconds(60), ejectMax: .seconds(60)))
+        let pool = try makePool(urls: replicas.map(\.url), settings: settings(ejectBase: .seconds(60), ejectMax: .seconds(60)))
         defer { pool.shutdown() }
         replicas[1].stop()
         #expect(await calls(pool, total: 300, concurrency: 10) == 0)
@@ -27,7 +27,7 @@ import WRPCTransport
         let replicas = try (0..<2).map { _ in try Replica() }
         defer { for r in replicas { r.stop() } }
         let base = Duration.milliseconds(50), max = Duration.milliseconds(400)
-        let pool = try BackendPool(urls: replicas.map(\.url), settings: settings(.roundRobin, ejectBase: base, ejectMax: max))
+        let pool = try makePool(urls: replicas.map(\.url), settings: settings(.roundRobin, ejectBase: base, ejectMax: max))
         defer { pool.shutdown() }
         replicas[0].stop()
         for _ in 0..<4 { #expect(try await hello(pool) == "\"Hello, pool!\"") }
@@ -46,7 +46,7 @@ import WRPCTransport
     /// Every replica ejected: a call fails at once with `unavailable`,
     /// without dialling, far inside its deadline.
     @Test func allEjectedFailsAtOnce() async throws {
-        let pool = try BackendPool(urls: [try closedPort(), try closedPort()].map { "tcp://127.0.0.1:\($0)" },
+        let pool = try makePool(urls: [try closedPort(), try closedPort()].map { "tcp://127.0.0.1:\($0)" },
                                    settings: settings(ejectBase: .seconds(60), ejectMax: .seconds(60)))
         defer { pool.shutdown() }
         await #expect(throws: CallError.self) { try await hello(pool) }
@@ -73,7 +73,7 @@ import WRPCTransport
             cutter.stop()
             replica.stop()
         }
-        let pool = try BackendPool(urls: [cutter.url, replica.url], settings: settings(.roundRobin))
+        let pool = try makePool(urls: [cutter.url, replica.url], settings: settings(.roundRobin))
         defer { pool.shutdown() }
         var failed = 0
         for _ in 0..<10 {
@@ -96,7 +96,7 @@ import WRPCTransport
     @Test func singleBackendPool() async throws {
         let replica = try Replica()
         defer { replica.stop() }
-        let pool = try BackendPool(urls: [replica.url], settings: settings(ejectBase: .milliseconds(50), ejectMax: .milliseconds(200)))
+        let pool = try makePool(urls: [replica.url], settings: settings(ejectBase: .milliseconds(50), ejectMax: .milliseconds(200)))
         defer { pool.shutdown() }
         #expect(try await hello(pool) == "\"Hello, pool!\"")
         replica.stop()

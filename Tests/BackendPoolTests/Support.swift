@@ -1,4 +1,5 @@
 import BackendPool
+import Logging
 import Synchronization
 import TestSupport
 import WRPCTransport
@@ -69,4 +70,9 @@ func settings(_ balance: Balance = .powerOfTwoChoices, ejectBase: Duration = .mi
     s.ejectMax = ejectMax
     s.dnsRefresh = dnsRefresh
     return s
+}
+
+/// A pool as the tests make them: logging nothing (ejections are expected here).
+func makePool(urls: [String], settings: PoolSettings = PoolSettings(), resolver: any HostResolver = SystemResolver()) throws -> BackendPool {
+    try BackendPool(urls: urls, settings: settings, resolver: resolver, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
 }
