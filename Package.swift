@@ -51,6 +51,15 @@ let package = Package(
             dependencies: ["ComponentValues", "WIT", "CSystemShims", "EventLoops", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .target(
+            name: "BackendPool",
+            dependencies: [
+                "WRPCTransport", "EventLoops",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "WasiHTTP", dependencies: ["WIT", "ComponentValues"], swiftSettings: strict),
         .target(
             name: "CurlClient",
@@ -86,7 +95,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "EventLoops", "WRPCTransport", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CurlClient", "Console", "EdgePolicy",
+                "EventLoops", "WRPCTransport", "BackendPool", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CurlClient", "Console", "EdgePolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -107,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "wrpc-gateway-bench",
             dependencies: [
-                "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "DemoBackend", "Gateway", "WasiHTTP", "TestSupport",
+                "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "BackendPool", "DemoBackend", "Gateway", "WasiHTTP", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -115,7 +124,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "ComponentValues",
+                "ComponentValues", "WIT", "EventLoops", "WRPCTransport", "DemoBackend",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -134,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "CurlClient", "EventLoops", "TestSupport", "Egress", "WasiHTTP", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
+                "Gateway", "BackendPool", "CurlClient", "EventLoops", "TestSupport", "Egress", "WasiHTTP", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
                 "EdgePolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -142,8 +151,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "BackendPoolTests",
+            dependencies: [
+                "BackendPool", "WRPCTransport", "EventLoops", "DemoBackend", "ComponentValues", "WIT", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "WRPCTransportTests",
-            dependencies: ["WRPCTransport", "DemoBackend", "ComponentValues", "WIT", "TestSupport"],
+            dependencies: [
+                "WRPCTransport", "DemoBackend", "ComponentValues", "WIT", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

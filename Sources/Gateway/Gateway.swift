@@ -1,3 +1,4 @@
+import BackendPool
 import ComponentValues
 import EdgePolicy
 import EventLoops
@@ -10,8 +11,13 @@ import WRPCTransport
 public final class Gateway: Sendable {
     public let config: GatewayConfig
     public let table: FunctionTable
-    public let metrics = GatewayMetrics()
-    let clients: [String: WRPCClient]
+    public let metrics: GatewayMetrics
+    /// Each distinct list of backend URLs as one pool, made at start-up.
+    public let pools: [BackendPool]
+    /// Each function's pool, by `CallableFunction.index`.
+    let functionPools: [BackendPool]
+    /// Each instance's pool, for readiness.
+    let instancePools: [String: BackendPool]
     /// `/openapi.json`, made once.
     public let openAPI: [UInt8]
     let logger: Logger
@@ -25,24 +31,40 @@ public final class Gateway: Sendable {
                 logger: Logger = Logger(label: "wrpc-gateway")) throws {
         self.config = config
         self.logger = logger
+        let metrics = GatewayMetrics()
+        self.metrics = metrics
         let everything = try FunctionTable(resolve: resolve, world: world)
         if let implied = everything.impliedWorld {
             logger.info("serving the only world of a package without interfaces",
                         metadata: ["world": .string(implied), "functions": .stringConvertible(everything.functions.count)])
         }
-        table = try Self.exposed(everything, config.edge.exposure)
-        var clients: [String: WRPCClient] = [:]
-        for url in Set([config.target] + Array(config.routes.values)) {
-            do {
-                clients[url] = WRPCClient(transport: try Transports.client(for: url))
-            } catch {
-                throw GatewaySetupError("backend `\(url)`: \(error)")
-            }
-        }
+        let table = try Self.exposed(everything, config.edge.exposure)
+        self.table = table
         for instance in config.routes.keys where !everything.hasInstance(instance) {
             throw GatewaySetupError("--route names `\(instance)`, which is not a callable instance; known: \(everything.instances.joined(separator: ", "))")
         }
-        self.clients = clients
+        // One pool per distinct list of URLs: instances routed alike share
+        // their members' in-flight counts and ejections.
+        var byURLs: [[String]: BackendPool] = [:]
+        var pools: [BackendPool] = []
+        func pool(_ urls: [String]) throws -> BackendPool {
+            if let existing = byURLs[urls] { return existing }
+            do {
+                let made = try BackendPool(urls: urls, settings: config.pool, metrics: metrics.factory, logger: logger)
+                byURLs[urls] = made
+                pools.append(made)
+                return made
+            } catch {
+                for p in pools { p.shutdown() }
+                throw GatewaySetupError("backend `\(urls.joined(separator: ","))`: \(error)")
+            }
+        }
+        var instancePools: [String: BackendPool] = [:]
+        for instance in table.instances { instancePools[instance] = try pool(config.targetURLs(for: instance)) }
+        if instancePools.isEmpty { _ = try pool(config.targets) }
+        self.pools = pools
+        self.instancePools = instancePools
+        functionPools = table.functions.map { instancePools[$0.instance]! }
         openAPI = OpenAPIDocument.generate(table: table, title: "wrpc-gateway: \(resolve.main.name)",
                                            urlStreams: !config.urlFetch.allowedPrefixes.isEmpty, security: OpenAPISecurity(config.edge))
         var edgeConfig = config.edge
@@ -70,6 +92,7 @@ public final class Gateway: Sendable {
     /// Stops accepting and gives in-flight requests `config.shutdownGrace`.
     public func shutdown() async {
         await server.shutdown(grace: config.shutdownGrace)
+        for pool in pools { pool.shutdown() }
     }
 
     // MARK: - Requests
@@ -214,26 +237,40 @@ public final class Gateway: Sendable {
                 ("alias", .string(c.alias)),
                 ("path", .string("/invoke/\(c.instance)/\(c.alias)")),
                 ("signature", .string(Signatures.signature(c.function))),
-                ("target", .string(config.targetURL(for: c.instance))),
+                ("target", .string(functionPools[c.index].target)),
+                ("backends", .array(functionPools[c.index].status.map(Self.backendJSON))),
             ]
             if let docs = c.function.docs { members.append(("docs", .string(docs))) }
             return .object(members)
         }))
     }
 
+    static func backendJSON(_ b: BackendStatus) -> JSONValue {
+        var members: [(String, JSONValue)] = [("target", .string(b.target)), ("url", .string(b.url)),
+                                              ("state", .string(b.state.rawValue)), ("in_flight", .number(b.inFlight))]
+        if let reason = b.reason { members.append(("reason", .string(reason))) }
+        return .object(members)
+    }
+
+    /// Ready while every instance has a healthy backend. Each check probes
+    /// the members thought healthy (ejecting those that refuse); ejected ones
+    /// are left to their background probes. Unhealthy members are listed
+    /// either way.
     private func readiness() async -> HTTPResponse {
-        let failures = await withTaskGroup(of: (String, String?).self) { group in
-            for (url, client) in clients {
-                group.addTask { (url, await client.transport.probe(timeout: .seconds(2))) }
-            }
-            var out: [(String, JSONValue)] = []
-            for await (url, failure) in group {
-                if let failure { out.append((url, .string(failure))) }
-            }
-            return out.sorted { $0.0 < $1.0 }
+        await withTaskGroup(of: Void.self) { group in
+            for pool in pools { group.addTask { await pool.check() } }
         }
-        if failures.isEmpty { return Self.json(200, .object([("status", .string("ready"))])) }
-        return GatewayError(503, "unavailable", "a backend does not accept connections", details: [("targets", .object(failures))]).response
+        var unhealthy: [String: String] = [:]
+        for pool in pools {
+            for member in pool.status where member.state == .ejected { unhealthy[member.target] = member.reason ?? "ejected" }
+        }
+        let targets = JSONValue.object(unhealthy.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+        let down = instancePools.filter { !$0.value.isHealthy }.keys.sorted()
+        if down.isEmpty {
+            return Self.json(200, .object([("status", .string("ready")), ("unhealthy", targets)]))
+        }
+        return GatewayError(503, "unavailable", "no healthy backend for \(down.joined(separator: ", "))",
+                            details: [("targets", targets), ("instances", .array(down.map { .string($0) }))]).response
     }
 
 }

@@ -1,3 +1,4 @@
+import BackendPool
 import CurlClient
 import EdgePolicy
 import WRPCTransport
@@ -5,10 +6,13 @@ import WRPCTransport
 /// Everything the gateway needs to run; the CLI fills it from flags and
 /// `WRPC_GATEWAY_…` environment variables.
 public struct GatewayConfig: Sendable {
-    /// The default backend, e.g. `tcp://127.0.0.1:7761` or `unix:///run/wrpc.sock`.
-    public var target: String
-    /// Instances served elsewhere: instance → backend URL.
-    public var routes: [String: String] = [:]
+    /// The default backends, e.g. `tcp://127.0.0.1:7761` or `unix:///run/wrpc.sock`:
+    /// one pool, balanced.
+    public var targets: [String]
+    /// Instances served elsewhere: instance → their pool's backend URLs.
+    public var routes: [String: [String]] = [:]
+    /// How pools balance, eject and re-resolve.
+    public var pool = PoolSettings()
     public var host = "127.0.0.1"
     public var port = 8080
     public var http = HTTPLimits()
@@ -31,12 +35,17 @@ public struct GatewayConfig: Sendable {
     /// HTTPS instead of HTTP, when set.
     public var tls: TLSSettings?
 
-    public init(target: String) {
-        self.target = target
+    public init(targets: [String]) {
+        self.targets = targets
     }
 
-    public func targetURL(for instance: String) -> String {
-        routes[instance] ?? target
+    public init(target: String) {
+        self.init(targets: [target])
+    }
+
+    /// The backend URLs an instance is called on.
+    public func targetURLs(for instance: String) -> [String] {
+        routes[instance] ?? targets
     }
 }
 

@@ -14,6 +14,8 @@ struct Bench {
         "fairness": fairnessBenchmark,
         "egress": egressBenchmark,
         "security": securityBenchmark,
+        "pool": poolBenchmark,
+        "failover": failoverBenchmark,
     ]
 
     static func main() async {

@@ -19,6 +19,12 @@ struct DemoBackendCommand: AsyncParsableCommand {
     @Option(help: "Event loops serving connections (env WRPC_GATEWAY_THREADS). [default: the number of CPUs]")
     var threads: Int?
 
+    @Option(help: "Log format: text or json (env WRPC_GATEWAY_LOG_FORMAT). [default: text]")
+    var logFormat: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (env WRPC_GATEWAY_LOG_LEVEL). [default: info]")
+    var logLevel: String?
+
     @Flag(help: "Print the demo WIT and exit.")
     var printWit = false
 
@@ -27,6 +33,7 @@ struct DemoBackendCommand: AsyncParsableCommand {
             print(DemoWIT.text)
             return
         }
+        try startLogging(format: logFormat, level: logLevel)
         let url = listen ?? Environment.value("backend-listen") ?? "tcp://127.0.0.1:7761"
         try configureEventLoops(threads: threads)
         let listener = try await Transports.server(for: url)

@@ -21,6 +21,12 @@ enum Environment {
     static func list(_ given: [String], _ flag: String) -> [String] {
         given.isEmpty ? (value(flag)?.split(separator: ",").map(String.init) ?? []) : given
     }
+
+    /// Backend URLs: a repeatable flag whose values may each be
+    /// comma-separated too, or else the comma-separated variable.
+    static func urls(_ given: [String], _ flag: String) -> [String] {
+        list(given, flag).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 }
 
 struct CLIError: Error, CustomStringConvertible {

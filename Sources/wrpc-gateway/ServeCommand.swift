@@ -1,4 +1,5 @@
 import ArgumentParser
+import BackendPool
 import EventLoops
 import Foundation
 import Gateway
@@ -64,6 +65,21 @@ struct ServerOptions: ParsableArguments {
     @Flag(name: .customLong("no-console"), help: "Do not serve the browser console at / (env WRPC_GATEWAY_NO_CONSOLE=1).")
     var noConsole = false
 
+    @Option(help: "How a pool of several backends picks one: p2c (power of two choices on calls in flight) or round-robin (env WRPC_GATEWAY_BALANCE). [default: p2c]")
+    var balance: String?
+
+    @Option(help: "A backend whose connection fails is left out this many ms, doubled on each failure in a row (env WRPC_GATEWAY_EJECT_BASE_MS). [default: 500]")
+    var ejectBaseMs: Int?
+
+    @Option(help: "The longest a backend is left out before it is probed again, in ms (env WRPC_GATEWAY_EJECT_MAX_MS). [default: 30000]")
+    var ejectMaxMs: Int?
+
+    @Option(help: "Seconds between lookups of a hostname in a backend URL; every address is a backend (env WRPC_GATEWAY_DNS_REFRESH_S). [default: 5]")
+    var dnsRefreshS: Int?
+
+    @Option(help: "The longest a backend connection may take to open, in ms; then the call goes to another backend (env WRPC_GATEWAY_CONNECT_TIMEOUT_MS). [default: 2000]")
+    var connectTimeoutMs: Int?
+
     @Option(help: "Log format: text or json (env WRPC_GATEWAY_LOG_FORMAT). [default: text]")
     var logFormat: String?
 
@@ -96,6 +112,25 @@ struct ServerOptions: ParsableArguments {
         config.urlFetch.maxRedirects = try Environment.pick(fetchMaxRedirects, "fetch-max-redirects", default: 5, parse: Int.init)
         config.console = !(noConsole || Environment.value("no-console") == "1")
         try await security.apply(to: &config)
+        config.pool.balance = try Environment.pick(balance.map { try Self.balance($0) }, "balance", default: .powerOfTwoChoices) { Balance(rawValue: $0) }
+        let ejectBase = try Environment.pick(ejectBaseMs, "eject-base-ms", default: 500, parse: Int.init)
+        let ejectMax = try Environment.pick(ejectMaxMs, "eject-max-ms", default: 30_000, parse: Int.init)
+        guard ejectBase > 0, ejectMax >= ejectBase else { throw CLIError("--eject-base-ms must be positive and at most --eject-max-ms") }
+        config.pool.ejectBase = .milliseconds(ejectBase)
+        config.pool.ejectMax = .milliseconds(ejectMax)
+        let refresh = try Environment.pick(dnsRefreshS, "dns-refresh-s", default: 5, parse: Int.init)
+        guard refresh > 0 else { throw CLIError("--dns-refresh-s must be positive") }
+        config.pool.dnsRefresh = .seconds(refresh)
+        let connect = try Environment.pick(connectTimeoutMs, "connect-timeout-ms", default: 2000, parse: Int.init)
+        guard connect > 0 else { throw CLIError("--connect-timeout-ms must be positive") }
+        config.pool.connectTimeout = .milliseconds(connect)
+    }
+
+    static func balance(_ text: String) throws -> Balance {
+        guard let b = Balance(rawValue: text) else {
+            throw CLIError("--balance \(text): expected \(Balance.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        return b
     }
 
     func bootstrapLogging() throws {
@@ -115,13 +150,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Serve the interfaces this world imports and exports (env WRPC_GATEWAY_WORLD). [default: every interface of the main package]")
     var world: String?
 
-    @Option(help: "The default wRPC backend: tcp://HOST:PORT or unix:///PATH (env WRPC_GATEWAY_TARGET).")
-    var target: String?
+    @Option(name: .customLong("target"), help: "The default wRPC backend: tcp://HOST:PORT or unix:///PATH; several (repeat it, or comma-separate) make a balanced pool, and a hostname is looked up again and again (env WRPC_GATEWAY_TARGET, comma-separated).")
+    var targets: [String] = []
 
-    @Option(name: .customLong("route"), help: "INSTANCE=URL: send one instance to another backend; repeatable (env WRPC_GATEWAY_ROUTES, comma-separated).")
+    @Option(name: .customLong("route"), help: "INSTANCE=URL[,URL…]: send one instance to other backends; repeatable (env WRPC_GATEWAY_ROUTES, comma-separated).")
     var routes: [String] = []
 
-    @Option(name: .customLong("feature"), help: "Enable @unstable items of this feature; repeatable.")
+    @Option(name: .customLong("feature"), help: "Enable @unstable items of this feature; repeatable (env WRPC_GATEWAY_FEATURES, comma-separated).")
     var features: [String] = []
 
     @Option(help: "Also serve wrpc:http/outgoing-handler (egress) here: tcp://HOST:PORT or unix:///PATH (env WRPC_GATEWAY_EGRESS_LISTEN).")
@@ -134,16 +169,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try server.bootstrapLogging()
         guard let witPath = wit ?? Environment.value("wit") else { throw ValidationError("--wit (or WRPC_GATEWAY_WIT) is required") }
-        guard let targetURL = target ?? Environment.value("target") else { throw ValidationError("--target (or WRPC_GATEWAY_TARGET) is required") }
-        let resolve = try WITSource.load(witPath, options: LoadOptions(features: Set(features)))
-        var config = GatewayConfig(target: targetURL)
-        let routeSpecs = Environment.list(routes, "routes")
-        for spec in routeSpecs {
-            guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex else {
-                throw ValidationError("--route \(spec): expected INSTANCE=URL")
-            }
-            config.routes[String(spec[..<eq])] = String(spec[spec.index(after: eq)...])
-        }
+        let targetURLs = Environment.urls(targets, "target")
+        guard !targetURLs.isEmpty else { throw ValidationError("--target (or WRPC_GATEWAY_TARGET) is required") }
+        let resolve = try WITSource.load(witPath, options: LoadOptions(features: Set(Environment.list(features, "features"))))
+        var config = GatewayConfig(targets: targetURLs)
+        config.routes = try RouteSpecs.parse(Environment.list(routes, "routes"))
         try await server.apply(to: &config)
         let gateway = try Gateway(resolve: resolve, world: world ?? Environment.value("world"), config: config)
         let egressServing = try await (egressListen ?? Environment.value("egress-listen")).asyncMap {

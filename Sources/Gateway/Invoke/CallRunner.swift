@@ -1,3 +1,4 @@
+import BackendPool
 import CurlClient
 import ComponentValues
 import EventLoops
@@ -33,7 +34,8 @@ struct CallPlan: Sendable {
     /// Pending `stream<u8>` parameters fed from the request body or from URLs.
     let feeds: [Feed]
     let deadline: ContinuousClock.Instant
-    let target: String
+    /// The function's backends, resolved at start-up.
+    let pool: BackendPool
     /// How a top-level stream result is answered; nil for other results.
     let format: StreamFormat?
 }
@@ -44,49 +46,60 @@ extension Gateway {
     /// The deadline bounds the time to the status; once stream bytes move,
     /// the stream idle timeout applies instead.
     func run(_ plan: CallPlan, _ sink: RecordingSink) async {
-        let client = clients[plan.target]!
-        let limits = DecoderLimits(maxOutputBytes: config.maxResponseBytes)
-        let watchdog = Watchdog(deadline: plan.deadline, idle: config.streamIdleTimeout)
+        // Which member serves the call: named in errors, counted per backend.
+        let served = PoolCall()
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
         do {
-            // Nothing streams either way: the answer is read by this task itself.
-            let inline = plan.feeds.isEmpty && !(plan.function.result?.containsAsync ?? false)
-            try await client.call(instance: plan.instance, name: plan.function.wireName, params: plan.params,
-                                  watchdog: watchdog, inline: inline) { inv in
-                guard !plan.feeds.isEmpty else {
-                    // Everything is sent already: no second task needed.
-                    try await inv.closeWrite()
-                    return try await self.results(plan, inv, sink, limits, watchdog)
-                }
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        try await withThrowingTaskGroup(of: Void.self) { feeding in
-                            for feed in plan.feeds {
-                                feeding.addTask { try await self.send(feed.source, on: feed.path, inv, watchdog) }
-                            }
-                            for try await _ in feeding {}
-                        }
-                        try await inv.closeWrite()
-                    }
-                    group.addTask {
-                        try await self.results(plan, inv, sink, limits, watchdog)
-                        for feed in plan.feeds { feed.source.stop() }
-                    }
-                    for try await _ in group {}
-                }
-            }
+            try await PoolCall.$current.withValue(served) { try await call(plan, sink) }
         } catch {
             for feed in plan.feeds { feed.source.stop() }
             // The client left: nobody to tell, and nothing the backend did wrong.
             if error is ResponseSinkError || error as? CallError == .cancelled { return }
+            let target = served.target ?? plan.pool.target
             let e: GatewayError
             if let callError = error as? CallError {
-                e = .from(callError, target: plan.target)
+                e = .from(callError, target: target)
+                // Nothing came back by the deadline: a hung member is ejected.
+                if case .deadlineExceeded = callError { served.deadlineExceeded(in: plan.pool) }
             } else {
-                e = GatewayError(502, "upstream_protocol", "\(error)", details: [("target", .string(plan.target))])
+                e = GatewayError(502, "upstream_protocol", "\(error)", details: [("target", .string(target))])
             }
+            served.failed(kind: e.code)
             await fail(sink, e, format: plan.format)
+        }
+    }
+
+    /// The backend call itself: parameters and feeds out, results to `sink`.
+    private func call(_ plan: CallPlan, _ sink: RecordingSink) async throws {
+        let client = WRPCClient(transport: plan.pool)
+        let limits = DecoderLimits(maxOutputBytes: config.maxResponseBytes)
+        let watchdog = Watchdog(deadline: plan.deadline, idle: config.streamIdleTimeout)
+        // Nothing streams either way: the answer is read by this task itself.
+        let inline = plan.feeds.isEmpty && !(plan.function.result?.containsAsync ?? false)
+        try await client.call(instance: plan.instance, name: plan.function.wireName, params: plan.params,
+                              watchdog: watchdog, inline: inline) { inv in
+            guard !plan.feeds.isEmpty else {
+                // Everything is sent already: no second task needed.
+                try await inv.closeWrite()
+                return try await self.results(plan, inv, sink, limits, watchdog)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await withThrowingTaskGroup(of: Void.self) { feeding in
+                        for feed in plan.feeds {
+                            feeding.addTask { try await self.send(feed.source, on: feed.path, inv, watchdog) }
+                        }
+                        for try await _ in feeding {}
+                    }
+                    try await inv.closeWrite()
+                }
+                group.addTask {
+                    try await self.results(plan, inv, sink, limits, watchdog)
+                    for feed in plan.feeds { feed.source.stop() }
+                }
+                for try await _ in group {}
+            }
         }
     }
 

@@ -129,7 +129,7 @@ extension Gateway {
             format = nil
         }
         return .success(CallPlan(instance: callable.instance, function: f, params: params, feeds: feeds,
-                                 deadline: .now + timeout, target: config.targetURL(for: callable.instance), format: format))
+                                 deadline: .now + timeout, pool: functionPools[callable.index], format: format))
     }
 
     /// Starts fetching `url`, following redirects (each re-checked against

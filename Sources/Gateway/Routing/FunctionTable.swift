@@ -14,6 +14,9 @@ public struct CallableFunction: Sendable {
         for name in [function.name, function.wireName] where name != alias { names.append("\(instance)/\(name)") }
         return names
     }
+    /// Its place in `FunctionTable.functions`, for what is resolved per
+    /// function at start-up (set by the table, which may be filtered).
+    public internal(set) var index = 0
 }
 
 /// The callable functions by instance, with every name a URL may use.
@@ -39,7 +42,10 @@ public struct FunctionTable: Sendable {
 
     private init(functions: [CallableFunction], impliedWorld: String?) {
         var index: [String: [String: Int]] = [:]
-        for (i, c) in functions.enumerated() {
+        var functions = functions
+        for i in functions.indices {
+            functions[i].index = i
+            let c = functions[i]
             for name in Set([c.function.name, c.function.wireName, c.alias]) { index[c.instance, default: [:]][name] = i }
         }
         self.functions = functions

@@ -82,18 +82,27 @@ public struct WRPCServer: Sendable {
 
     func connection(_ stream: any ByteStream) async {
         defer { stream.close() }
-        let opening: (instance: String, name: String, rest: [UInt8])
+        let opening: (instance: String, name: String, rest: [UInt8])?
         do {
             opening = try await withDeadline(.now + idleTimeout, what: "reading the header") {
                 var header = HeaderReader()
+                var first = true
                 while true {
                     let bytes = try await stream.read()
+                    // Closed before sending anything: a connect probe (a
+                    // gateway's readiness check or pool probe), not a fault.
+                    if bytes.isEmpty && first { return nil }
                     if bytes.isEmpty { throw ProtocolError.malformed("connection closed before a complete header") }
+                    first = false
                     if let h = try header.feed(bytes) { return h }
                 }
             }
         } catch {
             logger.warning("rejected a connection: \(error)")
+            return
+        }
+        guard let opening else {
+            logger.debug("a connection closed without a call (a connect probe)")
             return
         }
         guard let route = routes[opening.instance]?[opening.name] else {

@@ -48,6 +48,16 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         return out
     }
 
+    /// The IP address as text without the port (`10.0.0.5`, `::1`), as a
+    /// DNS answer names a host; nil for a Unix-domain address.
+    public var numericHost: String? {
+        guard family == AF_INET || family == AF_INET6 else { return nil }
+        var text = [CChar](repeating: 0, count: 1025)  // NI_MAXHOST
+        let rc = withSockAddr { getnameinfo($0, $1, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST) }
+        guard rc == 0 else { return nil }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     public func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         storage.withUnsafeBytes { raw in
             body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(storage.count))

@@ -1,0 +1,229 @@
+import CoreMetrics
+import Logging
+import Synchronization
+import WRPCTransport
+
+/// Several backends behind one `ClientTransport`: each `connect()` picks a
+/// member (power of two choices on calls in flight, or round-robin), and a
+/// member whose connection fails is ejected and the connection tried on
+/// another — only the connection: nothing has been sent on it yet, so the
+/// call cannot have run twice. Once `connect()` returns, the call is the
+/// caller's, and a failure after that is never retried here.
+///
+/// Made once per distinct list of URLs at start-up and kept: members,
+/// ejections and DNS answers live here, not in a per-call lookup. Ejected
+/// members are probed in the background and readmitted when they answer;
+/// hostnames are looked up again every `dnsRefresh`, and every address is a
+/// member (a Kubernetes headless Service answers with one per pod).
+public final class BackendPool: ClientTransport {
+    /// The configured URLs, comma-separated.
+    public let target: String
+    public let urls: [String]
+    public let settings: PoolSettings
+    private let seeds: [Seed]
+    private let resolver: any HostResolver
+    private let factory: any MetricsFactory
+    private let logger: Logger
+    private let members = Mutex<[Backend]>([])
+    private let nextTurn = Atomic<Int>(0)
+    /// Open once every hostname has had its first answer (or failed to).
+    private let resolved: Latch
+    private let refresher = Mutex<Task<Void, Never>?>(nil)
+    private let stopped = Atomic<Bool>(false)
+
+    public init(urls: [String], settings: PoolSettings = PoolSettings(), resolver: any HostResolver = SystemResolver(),
+                metrics factory: any MetricsFactory = NOOPMetricsHandler.instance,
+                logger: Logger = Logger(label: "wrpc-gateway.pool")) throws {
+        guard !urls.isEmpty else { throw TransportURLError.invalid("a backend pool needs at least one URL") }
+        self.urls = urls
+        target = urls.joined(separator: ",")
+        self.settings = settings
+        self.resolver = resolver
+        self.factory = factory
+        self.logger = logger
+        seeds = try urls.map(Seed.init)
+        var fixed: [Backend] = []
+        for seed in seeds {
+            if case .fixed(let transport) = seed.kind, !fixed.contains(where: { $0.target == transport.target }) {
+                fixed.append(Backend(url: seed.url, transport: transport, factory: factory))
+            }
+        }
+        members.withLock { $0 = fixed }
+        let lookups = seeds.contains { if case .dns = $0.kind { true } else { false } }
+        resolved = Latch(open: !lookups)
+        if lookups {
+            // Not on a loop: the lookups themselves go to the global pool.
+            refresher.withLock { $0 = Task { [weak self] in await self?.refreshForever() } }
+        }
+    }
+
+    /// Stops DNS refreshes and probes.
+    public func shutdown() {
+        stopped.store(true, ordering: .relaxed)
+        refresher.withLock { $0 }?.cancel()
+        for member in members.withLock({ $0 }) { member.stop() }
+    }
+
+    // MARK: - Calls
+
+    public func connect() async throws -> any ByteStream {
+        if !resolved.isOpen { try await resolved.wait() }
+        var tried: [Backend] = []
+        var failures: [String] = []
+        while let member = pick(excluding: tried) {
+            let lease = Lease(member, pool: self)
+            do {
+                let stream = try await withDeadline(.now + settings.connectTimeout, what: "connecting to \(member.target)") {
+                    try await member.transport.connect()
+                }
+                PoolCall.current?.served(by: lease)
+                return PooledStream(inner: stream, lease: lease)
+            } catch {
+                lease.end()
+                if Task.isCancelled || error is CancellationError { throw CancellationError() }
+                member.metrics.error("connect")
+                failures.append("\(error)")
+                eject(member, reason: "\(error)")
+                tried.append(member)
+            }
+        }
+        throw ConnectError.unavailable(unavailable(after: failures))
+    }
+
+    /// A member for the next call, among the available ones not yet tried.
+    private func pick(excluding tried: [Backend]) -> Backend? {
+        let all = members.withLock { $0 }
+        let candidates = tried.isEmpty
+            ? all.filter(\.isAvailable)
+            : all.filter { m in m.isAvailable && !tried.contains { $0 === m } }
+        switch candidates.count {
+        case 0: return nil
+        case 1: return candidates[0]
+        case let n:
+            switch settings.balance {
+            case .roundRobin:
+                return candidates[(nextTurn.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max) % n]
+            case .powerOfTwoChoices:
+                let i = Int.random(in: 0..<n)
+                var j = Int.random(in: 0..<(n - 1))
+                if j >= i { j += 1 }
+                let (a, b) = (candidates[i], candidates[j])
+                return b.inFlight.load(ordering: .relaxed) < a.inFlight.load(ordering: .relaxed) ? b : a
+            }
+        }
+    }
+
+    /// Why no member could take the call.
+    private func unavailable(after failures: [String]) -> String {
+        let all = members.withLock { $0 }.map(\.status)
+        if all.isEmpty { return "no backend for \(target): the name resolved to no address yet" }
+        var parts = failures
+        let ejected = all.filter { member in member.state == .ejected && !failures.contains { $0.contains(member.target) } }
+        if !ejected.isEmpty {
+            parts.append("ejected: " + ejected.map { "\($0.target) (\($0.reason ?? "failed"))" }.joined(separator: "; "))
+        }
+        let prefix = failures.isEmpty ? "every backend of \(target) is ejected" : "no backend of \(target) accepted the connection"
+        return prefix + (parts.isEmpty ? "" : ": " + parts.joined(separator: "; "))
+    }
+
+    // MARK: - Health
+
+    /// Leaves `member` out and probes it in the background until it answers,
+    /// waiting longer after each failed probe.
+    func eject(_ member: Backend, reason: String) {
+        guard !stopped.load(ordering: .relaxed), let backoff = member.eject(reason: reason, settings: settings) else { return }
+        logger.warning("backend ejected", metadata: ["target": .string(member.target), "reason": .string(reason),
+                                                     "retry_in": .string("\(backoff)")])
+        let probe = Task { [weak self, settings] in
+            var delay = backoff
+            while true {
+                do { try await Task.sleep(for: delay) } catch { return }
+                guard let self, !self.stopped.load(ordering: .relaxed), !member.isDraining else { return }
+                if let failure = await member.transport.probe(timeout: settings.connectTimeout) {
+                    delay = member.stillFailing(reason: failure, settings: settings)
+                } else {
+                    member.readmit()
+                    self.logger.notice("backend readmitted", metadata: ["target": .string(member.target)])
+                    return
+                }
+            }
+        }
+        member.keepProbe(probe)
+    }
+
+    /// Probes every healthy member (a readiness check) and ejects those that
+    /// do not accept a connection; ejected ones are left to their probes.
+    public func check() async {
+        let healthy = members.withLock { $0 }.filter(\.isAvailable)
+        await withTaskGroup(of: Void.self) { group in
+            for member in healthy {
+                group.addTask { [settings] in
+                    if let failure = await member.transport.probe(timeout: settings.connectTimeout) {
+                        self.eject(member, reason: failure)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every member now, draining ones included.
+    public var status: [BackendStatus] { members.withLock { $0 }.map(\.status) }
+
+    /// Whether some member takes calls.
+    public var isHealthy: Bool { members.withLock { $0 }.contains(where: \.isAvailable) }
+
+    // MARK: - DNS
+
+    private func refreshForever() async {
+        while !stopped.load(ordering: .relaxed) && !Task.isCancelled {
+            await refresh()
+            resolved.open()
+            do { try await Task.sleep(for: settings.dnsRefresh) } catch { return }
+        }
+    }
+
+    /// Looks every hostname up once and updates the members: new addresses
+    /// join, vanished ones drain. A failed lookup changes nothing.
+    public func refresh() async {
+        for seed in seeds {
+            guard case .dns(let host, let port) = seed.kind else { continue }
+            do {
+                let addresses = try await resolver.addresses(of: host, port: port)
+                update(seed, with: addresses.map { TCPTransport(host: $0, port: port) })
+            } catch {
+                logger.warning("backend lookup failed; keeping the members", metadata: ["url": .string(seed.url), "error": .string("\(error)")])
+            }
+        }
+    }
+
+    private func update(_ seed: Seed, with transports: [TCPTransport]) {
+        let wanted = Set(transports.map(\.target))
+        let (joined, left) = members.withLock { all -> ([String], [String]) in
+            var joined: [String] = []
+            var left: [String] = []
+            for member in all where member.url == seed.url {
+                if wanted.contains(member.target) {
+                    member.undrain()
+                } else if !member.isDraining {
+                    member.drain()
+                    left.append(member.target)
+                }
+            }
+            for transport in transports where !all.contains(where: { $0.target == transport.target }) {
+                all.append(Backend(url: seed.url, transport: transport, factory: factory))
+                joined.append(transport.target)
+            }
+            all.removeAll { $0.isDraining && $0.inFlight.load(ordering: .relaxed) == 0 }
+            return (joined, left)
+        }
+        for target in joined { logger.info("backend joined", metadata: ["target": .string(target), "url": .string(seed.url)]) }
+        for target in left { logger.info("backend draining", metadata: ["target": .string(target), "url": .string(seed.url)]) }
+    }
+
+    /// A draining member's last call ended: it leaves the pool.
+    func forgetIfDrained(_ member: Backend) {
+        members.withLock { all in
+            if member.isDraining && member.inFlight.load(ordering: .relaxed) == 0 { all.removeAll { $0 === member } }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import BackendPool
+import Logging
+import Synchronization
+import TestSupport
+import WRPCTransport
+
+/// A resolver whose answers the test sets, counting its lookups.
+final class StubResolver: HostResolver {
+    private let answers: Mutex<[String]>
+    let lookups = Atomic<Int>(0)
+
+    init(_ answers: [String]) {
+        self.answers = Mutex(answers)
+    }
+
+    func set(_ new: [String]) {
+        answers.withLock { $0 = new }
+    }
+
+    func addresses(of host: String, port: Int) async throws -> [String] {
+        lookups.add(1, ordering: .relaxed)
+        let now = answers.withLock { $0 }
+        if now.isEmpty { throw ConnectError.unavailable("\(host): no such name") }
+        return now
+    }
+}
+
+/// The system resolver, counted: to see a real name looked up again.
+final class CountingResolver: HostResolver {
+    let lookups = Atomic<Int>(0)
+
+    func addresses(of host: String, port: Int) async throws -> [String] {
+        lookups.add(1, ordering: .relaxed)
+        return try await SystemResolver().addresses(of: host, port: port)
+    }
+}
+
+/// `greeter.hello` through `pool`; the greeting, or the call's error.
+func hello(_ pool: BackendPool, _ name: String = "pool", deadline: Duration = .seconds(30)) async throws -> String {
+    let json = try await WRPCClient(transport: pool).invoke(instance: Replica.greeter, function: Replica.hello,
+                                                             params: helloParams(name), deadline: .now + deadline)
+    return String(decoding: json ?? [], as: UTF8.self)
+}
+
+/// Runs `total` calls, `concurrency` at a time; how many failed.
+func calls(_ pool: BackendPool, total: Int, concurrency: Int) async -> Int {
+    precondition(total % concurrency == 0, "\(total) calls do not split over \(concurrency) callers")
+    return await withTaskGroup(of: Int.self) { group in
+        let each = total / concurrency
+        for _ in 0..<concurrency {
+            group.addTask {
+                var failed = 0
+                for _ in 0..<each where (try? await hello(pool)) != "\"Hello, pool!\"" { failed += 1 }
+                return failed
+            }
+        }
+        return await group.reduce(0, +)
+    }
+}
+
+extension BackendPool {
+    func state(of target: String) -> BackendState? { status.first { $0.target == target }?.state }
+}
+
+func settings(_ balance: Balance = .powerOfTwoChoices, ejectBase: Duration = .milliseconds(500),
+              ejectMax: Duration = .seconds(30), dnsRefresh: Duration = .seconds(5)) -> PoolSettings {
+    var s = PoolSettings()
+    s.balance = balance
+    s.ejectBase = ejectBase
+    s.ejectMax = ejectMax
+    s.dnsRefresh = dnsRefresh
+    return s
+}
+
+/// A pool as the tests make them: logging nothing (ejections are expected here).
+func makePool(urls: [String], settings: PoolSettings = PoolSettings(), resolver: any HostResolver = SystemResolver()) throws -> BackendPool {
+    try BackendPool(urls: urls, settings: settings, resolver: resolver, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+}

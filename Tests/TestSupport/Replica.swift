@@ -1,0 +1,108 @@
+import ComponentValues
+import DemoBackend
+import Foundation
+import Synchronization
+import WIT
+import WRPCTransport
+
+/// One replica of a backend for pool tests: a real wRPC server on a
+/// loopback TCP port serving the demo's `greeter.hello`, counting the calls
+/// it answers. `stop()` is a crash as callers see it (listener and every
+/// connection gone); `restart()` brings it back on the same address.
+/// A call whose name is "hold" waits until `release()`.
+public final class Replica: Sendable {
+    public static let greeter = "wrpc-gateway:demo/greeter@0.1.0"
+    public static let hello: Function = {
+        let resolve = try! DemoBackend.resolve()
+        return resolve.main.interface(named: "greeter")!.function(named: "hello")!
+    }()
+
+    public let host: String
+    public let port: Int
+    /// Calls answered (or held) so far.
+    public let calls = Atomic<Int>(0)
+    /// Calls waiting for `release()`.
+    public let holding = Atomic<Int>(0)
+    private let gate = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let running = Mutex<(SocketListener, Task<Void, Never>)?>(nil)
+
+    public init(host: String = "127.0.0.1", port: Int = 0) throws {
+        self.host = host
+        let listener = try SocketListener.tcp(host: host, port: port)
+        self.port = listener.port!
+        serve(listener)
+    }
+
+    public var url: String { host.contains(":") ? "tcp://[\(host)]:\(port)" : "tcp://\(host):\(port)" }
+
+    private func serve(_ listener: SocketListener) {
+        var server = WRPCServer()
+        server.logger.logLevel = .critical
+        server.handle(instance: Self.greeter, function: Self.hello) { [self] params in
+            calls.add(1, ordering: .relaxed)
+            let name = params.first?.stringValue ?? ""
+            if name == "hold" { await wait() }
+            return .string("Hello, \(name)!")
+        }
+        let task = Task { [server] in await server.serve(listener) }
+        running.withLock { $0 = (listener, task) }
+    }
+
+    private func wait() async {
+        holding.add(1, ordering: .relaxed)
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = gate.withLock { g -> Bool in
+                if g.open { return true }
+                g.waiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+        holding.subtract(1, ordering: .relaxed)
+    }
+
+    /// Lets held calls (and later ones) finish.
+    public func release() {
+        let waiters = gate.withLock { g -> [CheckedContinuation<Void, Never>] in
+            g.open = true
+            defer { g.waiters = [] }
+            return g.waiters
+        }
+        for w in waiters { w.resume() }
+    }
+
+    /// Gone: new connections are refused, open ones are dropped.
+    public func stop() {
+        guard let (listener, task) = running.withLock({ r in defer { r = nil }; return r }) else { return }
+        listener.close()
+        task.cancel()
+    }
+
+    /// Back on the same address.
+    public func restart() throws {
+        serve(try SocketListener.tcp(host: host, port: port))
+    }
+}
+
+/// A port on 127.0.0.1 that nobody listens on (bound, then closed).
+public func closedPort() throws -> Int {
+    let listener = try SocketListener.tcp(host: "127.0.0.1", port: 0)
+    defer { listener.close() }
+    return listener.port!
+}
+
+/// The JSON parameters of `greeter.hello` as wire bytes.
+public func helloParams(_ name: String) -> [UInt8] {
+    var bytes: [UInt8] = []
+    try! ValueEncoder.encodeParameters(json: Array("{\"name\":\"\(name)\"}".utf8), params: Replica.hello.params, into: &bytes)
+    return bytes
+}
+
+/// Polls `condition` until it holds or `deadline` passes; whether it held.
+public func eventually(by deadline: ContinuousClock.Instant, _ condition: () -> Bool) async -> Bool {
+    while !condition() {
+        if ContinuousClock.now >= deadline { return false }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return true
+}
