@@ -226,8 +226,23 @@ final class ListeningSocket: Sendable {
         }
     }
 
+    /// Where accepts from outside any loop are watched. Always the same one:
+    /// a new connection wakes only one watching loop, and a caller waiting
+    /// on another loop's view than the one woken would wait for ever.
+    private let home = Mutex<EventLoop?>(nil)
+
+    private var callerLoop: EventLoop {
+        if let current = EventLoop.current { return current }
+        return home.withLock { home in
+            if let home { return home }
+            let chosen = EventLoopGroup.shared.next()
+            home = chosen
+            return chosen
+        }
+    }
+
     func accept() async throws -> Socket {
-        let loop = EventLoop.currentOrShared
+        let loop = callerLoop
         let readiness = try readiness(on: loop)
         while true {
             let fd = descriptor.load(ordering: .relaxed)
