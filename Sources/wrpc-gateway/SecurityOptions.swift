@@ -55,6 +55,18 @@ struct SecurityOptions: ParsableArguments {
     var rateLimitBy: String?
 
     func apply(to config: inout GatewayConfig) async throws {
+        // Only the JWKS needs awaiting; the rest is plain code. (Swift 6.3.1's
+        // release build crashed splitting this function as one coroutine.)
+        let jwt = try await jwtVerifier()
+        try apply(to: &config, jwt: jwt)
+    }
+
+    private func jwtVerifier() async throws -> JWTVerifier? {
+        guard let settings = try jwtSettings() else { return nil }
+        return try await JWTVerifier(settings)
+    }
+
+    private func apply(to config: inout GatewayConfig, jwt: JWTVerifier?) throws {
         let cert = tlsCert ?? Environment.value("tls-cert")
         let key = tlsKey ?? Environment.value("tls-key")
         let clientCA = tlsClientCa ?? Environment.value("tls-client-ca")
@@ -65,7 +77,6 @@ struct SecurityOptions: ParsableArguments {
         }
         var edge = EdgeConfig()
         let apiKeys = try (apiKeysFile ?? Environment.value("api-keys-file")).map { try APIKeys(parsing: try Self.read($0, "--api-keys-file")) }
-        let jwt = try await jwtSettings().asyncMap { try await JWTVerifier($0) }
         if apiKeys != nil || jwt != nil { edge.authenticator = Authenticator(apiKeys: apiKeys, jwt: jwt) }
         edge.exposure = Exposure(expose: Environment.list(expose, "expose"), hide: Environment.list(hide, "hide"))
         if let path = policyFile ?? Environment.value("policy-file") {
