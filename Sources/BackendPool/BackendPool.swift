@@ -73,9 +73,7 @@ public final class BackendPool: ClientTransport {
         while let member = pick(excluding: tried) {
             let lease = Lease(member, pool: self)
             do {
-                let stream = try await withDeadline(.now + settings.connectTimeout, what: "connecting to \(member.target)") {
-                    try await member.transport.connect()
-                }
+                let stream = try await member.transport.connect(deadline: .now + settings.connectTimeout)
                 PoolCall.current?.served(by: lease)
                 return PooledStream(inner: stream, lease: lease)
             } catch {

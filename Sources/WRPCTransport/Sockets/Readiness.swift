@@ -15,6 +15,8 @@ final class Readiness: IOHandler, Sendable {
         var readable = false
         var writable = false
         var closed = false
+        /// A failure for the next wait for writing (`fail` with no waiter yet).
+        var writeFailure: (any Error)?
         var reader: UnsafeContinuation<Void, any Error>?
         var writer: UnsafeContinuation<Void, any Error>?
     }
@@ -49,6 +51,7 @@ final class Readiness: IOHandler, Sendable {
                         if s.readable { s.readable = false; return .success(true) }
                         s.reader = c
                     case .write:
+                        if let failure = s.writeFailure { s.writeFailure = nil; return .failure(failure) }
                         if s.writable { s.writable = false; return .success(true) }
                         s.writer = c
                     }
@@ -71,6 +74,22 @@ final class Readiness: IOHandler, Sendable {
         }
     }
 
+    /// Fails the wait for writing with `error` (a connect that ran out of
+    /// time): the current waiter, or else the next one. `clearFailure` takes
+    /// an unused failure back.
+    func failWrite(_ error: any Error) {
+        let c = state.withLock { s -> UnsafeContinuation<Void, any Error>? in
+            guard let c = s.writer else { s.writeFailure = error; return nil }
+            s.writer = nil
+            return c
+        }
+        c?.resume(throwing: error)
+    }
+
+    func clearFailure() {
+        state.withLock { $0.writeFailure = nil }
+    }
+
     /// The descriptor is going away: whoever waits fails.
     func close() {
         let (r, w) = state.withLock { s -> (UnsafeContinuation<Void, any Error>?, UnsafeContinuation<Void, any Error>?) in
@@ -85,11 +104,13 @@ final class Readiness: IOHandler, Sendable {
 
 enum SocketError: Error, CustomStringConvertible {
     case closed
+    case connectTimedOut
     case system(String, Int32)
 
     var description: String {
         switch self {
         case .closed: return "socket closed"
+        case .connectTimedOut: return "connect: timed out"
         case .system(let call, let code): return "\(call): \(String(cString: strerror(code)))"
         }
     }

@@ -33,6 +33,14 @@ public struct TCPTransport: ClientTransport {
     }
 
     public func connect() async throws -> any ByteStream {
+        try await open(deadline: nil)
+    }
+
+    public func connect(deadline: ContinuousClock.Instant) async throws -> any ByteStream {
+        try await open(deadline: deadline)
+    }
+
+    private func open(deadline: ContinuousClock.Instant?) async throws -> any ByteStream {
         let addresses: [SocketAddress]
         do {
             addresses = try await resolved()
@@ -42,7 +50,7 @@ public struct TCPTransport: ClientTransport {
         var last: (any Error)?
         for address in addresses {
             do {
-                return SocketStream(socket: try await Socket.connect(address))
+                return SocketStream(socket: try await Socket.connect(address, deadline: deadline))
             } catch let error as CancellationError {
                 throw error
             } catch {
@@ -78,8 +86,16 @@ public struct UnixTransport: ClientTransport {
     }
 
     public func connect() async throws -> any ByteStream {
+        try await open(deadline: nil)
+    }
+
+    public func connect(deadline: ContinuousClock.Instant) async throws -> any ByteStream {
+        try await open(deadline: deadline)
+    }
+
+    private func open(deadline: ContinuousClock.Instant?) async throws -> any ByteStream {
         do {
-            return SocketStream(socket: try await Socket.connect(try SocketAddress.unix(path)))
+            return SocketStream(socket: try await Socket.connect(try SocketAddress.unix(path), deadline: deadline))
         } catch let error as CancellationError {
             throw error
         } catch {

@@ -20,6 +20,9 @@ public protocol ClientTransport: Sendable {
     /// A human-readable address, for messages and `/functions`.
     var target: String { get }
     func connect() async throws -> any ByteStream
+    /// The same, failing when the connection is not open by `deadline`
+    /// (a pool's connect timeout, a probe's).
+    func connect(deadline: ContinuousClock.Instant) async throws -> any ByteStream
 }
 
 extension ByteStream {
@@ -148,12 +151,16 @@ public struct TransportURL: Sendable, CustomStringConvertible {
 }
 
 extension ClientTransport {
+    /// By default the connect races a deadline; socket transports bound
+    /// the connect itself, which costs no second task.
+    public func connect(deadline: ContinuousClock.Instant) async throws -> any ByteStream {
+        try await withDeadline(deadline, what: "connecting to \(target)") { try await self.connect() }
+    }
+
     /// Opens and closes one connection; nil when that worked, else why not.
     public func probe(timeout: Duration) async -> String? {
         do {
-            let stream = try await withDeadline(.now + timeout, what: "connecting to \(target)") {
-                try await self.connect()
-            }
+            let stream = try await connect(deadline: .now + timeout)
             stream.close()
             return nil
         } catch {
