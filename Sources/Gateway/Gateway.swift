@@ -127,6 +127,11 @@ public final class Gateway: Sendable {
             e = GatewayError(413, "resource_exhausted", "the request body is larger than \(limit) bytes", details: [("limit", .number(limit))])
         case .tooManyHeaders(let limit):
             e = GatewayError(431, "resource_exhausted", "more than \(limit) request headers", details: [("limit", .number(limit))])
+        case .malformed(let why):
+            e = GatewayError(400, "invalid_argument", "malformed request: \(why)")
+        case .unsupportedTransferCoding(let coding):
+            e = GatewayError(501, "unimplemented", "transfer coding `\(coding)` is not supported; send `chunked` or a Content-Length",
+                             details: [("coding", .string(coding))])
         }
         let context = RequestContext(requestID: Self.requestID(request.header("x-request-id")))
         var response = e.response

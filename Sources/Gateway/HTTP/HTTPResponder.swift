@@ -11,9 +11,13 @@ public protocol HTTPResponder: Sendable {
 }
 
 /// Early refusals the server answers itself, before any handler runs.
-public enum HTTPRejection: Sendable {
+public enum HTTPRejection: Error, Sendable {
     case bodyTooLarge(limit: Int)
     case tooManyHeaders(limit: Int)
+    /// Framing two parsers could read differently, or a NUL in the target (400).
+    case malformed(String)
+    /// A transfer coding other than `chunked` (501).
+    case unsupportedTransferCoding(String)
 }
 
 /// Limits the HTTP server enforces before a request reaches the gateway.

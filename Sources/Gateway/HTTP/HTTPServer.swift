@@ -98,34 +98,16 @@ public final class HTTPServer: Sendable {
     // MARK: - libmicrohttpd's access handler (on the daemon's loop)
 
     func access(_ daemon: Daemon, _ connection: OpaquePointer, _ url: String, _ method: String,
+                _ version: UnsafePointer<CChar>?,
                 _ uploadData: UnsafePointer<CChar>?, _ uploadSize: UnsafeMutablePointer<Int>,
                 _ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
-        guard let existing = reqCls.pointee else {
-            // First call: headers only.
-            let headers = values(connection, .HEADER_KIND, lowercase: true)
-            let exchange = Exchange(daemon: daemon, connection: connection, method: method, path: url, headers: headers,
-                                    query: values(connection, .GET_ARGUMENT_KIND, lowercase: false),
-                                    remoteAddress: Self.clientAddress(connection))
-            reqCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
-            daemon.opened(exchange)
-            inFlight.add(1, ordering: .relaxed)
-            if headers.count > limits.maxHeaderCount {
-                return queue(connection, exchange, .whole(responder.reject(.tooManyHeaders(limit: limits.maxHeaderCount), exchange.request)))
-            }
-            exchange.streaming = responder.streamsBody(method: method, path: url, headers: headers)
-            if exchange.streaming {
-                // The responder starts now and reads the body as it arrives.
-                exchange.dispatch(responder)
-                return .YES
-            }
-            if let length = headers.first(where: { $0.0 == "content-length" }).flatMap({ Int($0.1) }),
-               length > limits.maxBodyBytes {
-                // Refused before reading the body.
-                return queue(connection, exchange, .whole(responder.reject(.bodyTooLarge(limit: limits.maxBodyBytes), exchange.request)))
-            }
-            return .YES
+        let context = reqCls.pointee.map { Unmanaged<AnyObject>.fromOpaque($0).takeUnretainedValue() }
+        guard let exchange = context as? Exchange else {
+            // First call: headers only; the context is the URI logger's.
+            if let raw = reqCls.pointee { Unmanaged<AnyObject>.fromOpaque(raw).release() }
+            reqCls.pointee = nil
+            return begin(daemon, connection, url, method, context as? RawTarget, version, reqCls)
         }
-        let exchange = Unmanaged<Exchange>.fromOpaque(existing).takeUnretainedValue()
         if uploadSize.pointee > 0 {
             let n = uploadSize.pointee
             guard let uploadData else {
@@ -163,6 +145,53 @@ public final class HTTPServer: Sendable {
         return queue(connection, exchange, exchange.pending)
     }
 
+    /// A request's headers are in: its exchange is made, and refused at
+    /// once when its framing is ambiguous, its target holds a NUL, it has
+    /// too many headers, or its declared body is over the limit.
+    private func begin(_ daemon: Daemon, _ connection: OpaquePointer, _ url: String, _ method: String,
+                       _ target: RawTarget?, _ version: UnsafePointer<CChar>?,
+                       _ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
+        let headers = values(connection, .HEADER_KIND, lowercase: true)
+        let exchange = Exchange(daemon: daemon, connection: connection, method: method, path: url, headers: headers,
+                                query: values(connection, .GET_ARGUMENT_KIND, lowercase: false),
+                                remoteAddress: Self.clientAddress(connection))
+        reqCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
+        daemon.opened(exchange)
+        inFlight.add(1, ordering: .relaxed)
+        let length: UInt64?
+        switch FramingCheck.bodyLength(rawHeaders(connection)) {
+        case .failure(let rejection):
+            return refuse(connection, exchange, rejection)
+        case .success(let declared):
+            length = declared
+        }
+        if let target, let rejection = FramingCheck.nul(inTarget: target.bytes, versionFollows: target.versionFollows(version)) {
+            return refuse(connection, exchange, rejection)
+        }
+        if headers.count > limits.maxHeaderCount {
+            return queue(connection, exchange, .whole(responder.reject(.tooManyHeaders(limit: limits.maxHeaderCount), exchange.request)))
+        }
+        exchange.streaming = responder.streamsBody(method: method, path: url, headers: headers)
+        if exchange.streaming {
+            // The responder starts now and reads the body as it arrives.
+            exchange.dispatch(responder)
+            return .YES
+        }
+        if let length, length > UInt64(limits.maxBodyBytes) {
+            // Refused before reading the body, whatever the length.
+            return refuse(connection, exchange, .bodyTooLarge(limit: limits.maxBodyBytes))
+        }
+        return .YES
+    }
+
+    /// An answer before the body, after which the connection is closed: the
+    /// bytes that follow cannot be trusted to be a next request.
+    private func refuse(_ connection: OpaquePointer, _ exchange: Exchange, _ rejection: HTTPRejection) -> MHD_Result {
+        var response = responder.reject(rejection, exchange.request)
+        response.headers.append(("Connection", "close"))
+        return queue(connection, exchange, .whole(response))
+    }
+
     private func queue(_ connection: OpaquePointer, _ exchange: Exchange, _ pending: Exchange.Pending) -> MHD_Result {
         exchange.queued = true
         let r: OpaquePointer?
@@ -194,6 +223,13 @@ public final class HTTPServer: Sendable {
             wrpc_mhd_client_address(connection, buffer.baseAddress, buffer.count)
             return String(cString: buffer.baseAddress!)
         }
+    }
+
+    private func rawHeaders(_ connection: OpaquePointer) -> [FramingCheck.RawHeader] {
+        let box = Unmanaged.passRetained(RawHeaderBox())
+        defer { box.release() }
+        MHD_get_connection_values_n(connection, .HEADER_KIND, MHDCallbacks.collectRaw, box.toOpaque())
+        return box.takeUnretainedValue().headers
     }
 
     private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercase: Bool) -> [(String, String)] {

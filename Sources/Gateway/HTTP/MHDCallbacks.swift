@@ -3,17 +3,26 @@ import CMicroHTTPD
 /// libmicrohttpd's C callbacks: they capture nothing and find their daemon
 /// or exchange through the context pointer. All run on the daemon's loop.
 enum MHDCallbacks {
-    static let access: wrpc_mhd_access_handler = { cls, connection, url, method, _, uploadData, uploadSize, reqCls in
+    static let access: wrpc_mhd_access_handler = { cls, connection, url, method, version, uploadData, uploadSize, reqCls in
         let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
-        return daemon.server.access(daemon, connection!, String(cString: url!), String(cString: method!),
+        return daemon.server.access(daemon, connection!, String(cString: url!), String(cString: method!), version,
                                     uploadData, uploadSize!, reqCls!)
+    }
+
+    /// The first sight of a request: its target as received. What it
+    /// returns is the request's context until the access handler swaps it
+    /// for the `Exchange`.
+    static let uriLogger: wrpc_mhd_uri_logger = { _, uri, _ in
+        guard let uri else { return nil }
+        return Unmanaged.passRetained(RawTarget(uri)).toOpaque()
     }
 
     static let completed: wrpc_mhd_completed_handler = { cls, _, reqCls, _ in
         guard let raw = reqCls?.pointee else { return }
         reqCls?.pointee = nil
         let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
-        let exchange = Unmanaged<Exchange>.fromOpaque(raw).takeRetainedValue()
+        // A request libmicrohttpd refused before its headers were read never became an exchange.
+        guard let exchange = Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue() as? Exchange else { return }
         exchange.completed()
         daemon.closed(exchange)
         daemon.server.finishedRequest()
@@ -41,6 +50,14 @@ enum MHDCallbacks {
         Unmanaged<ReaderBox>.fromOpaque(cls!).release()
     }
 
+    /// Headers as received, with their lengths (a NUL does not cut them short).
+    static let collectRaw: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
+        let box = Unmanaged<RawHeaderBox>.fromOpaque(cls!).takeUnretainedValue()
+        box.headers.append((name: Array(UnsafeRawBufferPointer(start: key, count: key == nil ? 0 : keySize)),
+                            value: Array(UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize))))
+        return .YES
+    }
+
     static let collect: MHD_KeyValueIterator = { cls, _, key, value in
         let box = Unmanaged<ValueBox>.fromOpaque(cls!).takeUnretainedValue()
         let k = String(cString: key!)
@@ -55,6 +72,10 @@ final class ReaderBox {
     let exchange: Exchange
     var response: OpaquePointer?
     init(_ exchange: Exchange) { self.exchange = exchange }
+}
+
+final class RawHeaderBox {
+    var headers: [FramingCheck.RawHeader] = []
 }
 
 final class ValueBox {
