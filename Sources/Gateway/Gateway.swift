@@ -132,6 +132,8 @@ public final class Gateway: Sendable {
         case .unsupportedTransferCoding(let coding):
             e = GatewayError(501, "unimplemented", "transfer coding `\(coding)` is not supported; send `chunked` or a Content-Length",
                              details: [("coding", .string(coding))])
+        case .shuttingDown:
+            e = GatewayError(503, "unavailable", "the server is shutting down; the call was cancelled at the end of its grace period")
         }
         let context = RequestContext(requestID: Self.requestID(request.header("x-request-id")))
         var response = e.response

@@ -105,11 +105,29 @@ final class Daemon: IOHandler, @unchecked Sendable {
         if fd >= 0 { close(fd) }
     }
 
-    /// Stops the daemon: suspended connections are resumed first, as
-    /// libmicrohttpd requires, and then closed with the rest.
+    /// Open exchanges (none: every request on this daemon has ended).
+    var openExchanges: Int { exchanges.count }
+
+    /// The grace period is over: every exchange still open gets its last
+    /// answer (503, or its stream cut) and is resumed, and libmicrohttpd
+    /// runs at once to take them out of its suspended list.
+    func abandonAll() {
+        guard let mhd else { return }
+        for exchange in exchanges.values where !exchange.stopping {
+            var answer = server.responder.reject(.shuttingDown, exchange.request)
+            answer.headers.append(("Connection", "close"))
+            exchange.abandon(answer)
+        }
+        MHD_run(mhd)
+    }
+
+    /// Stops the daemon. libmicrohttpd aborts the process when a connection
+    /// is still suspended, and takes a resumed one off that list only when
+    /// it runs: so every exchange is abandoned (which resumes it and keeps
+    /// it from suspending again) and libmicrohttpd runs once before it stops.
     func stop() {
         guard let mhd else { return }
-        for exchange in exchanges.values { exchange.wake() }
+        abandonAll()
         loop.deregister(epollFD)
         timer?.cancel()
         timer = nil
@@ -118,7 +136,3 @@ final class Daemon: IOHandler, @unchecked Sendable {
         exchanges = [:]
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

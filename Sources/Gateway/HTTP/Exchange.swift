@@ -38,6 +38,9 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     var dispatched = false
     var queued = false
     private var suspended = false
+    /// The server stops: nothing is suspended any more, so that
+    /// libmicrohttpd can close the connection (it aborts on a suspended one).
+    private(set) var stopping = false
     private var task: Task<Void, Never>?
     private(set) var pending = Pending.none
     private var trailers: [(String, String)] = []
@@ -69,7 +72,7 @@ final class Exchange: ResponseSink, @unchecked Sendable {
 
     /// Inside a libmicrohttpd callback: stop calling us until `wake()`.
     func suspend() {
-        guard let connection, !suspended else { return }
+        guard let connection, !suspended, !stopping else { return }
         suspended = true
         MHD_suspend_connection(connection)
     }
@@ -95,6 +98,7 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     /// Offers a piece of a streamed body; false means the responder is
     /// behind: the connection is suspended and the piece comes again later.
     func offer(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if stopping { return true }
         if requestBody.offer(bytes, onWritable: deferredWake) { return true }
         suspend()
         return false
@@ -227,6 +231,7 @@ final class Exchange: ResponseSink, @unchecked Sendable {
         case .bytes(let n):
             return n
         case .wouldBlock:
+            if stopping { return wrpc_mhd_end_with_error() }
             suspend()
             return 0
         case .end:
@@ -240,6 +245,29 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     }
 
     // MARK: - The end
+
+    /// The shutdown grace is over and this exchange is still open: a call
+    /// without an answer yet gets `answer` (early, if its body is still
+    /// coming), a streamed answer is cut, the responder is cancelled, and
+    /// the connection resumed so that libmicrohttpd can finish and close it.
+    func abandon(_ answer: HTTPResponse) {
+        guard !stopping else { return }
+        stopping = true
+        task?.cancel()
+        if connection != nil {
+            switch pending {
+            case .none where streaming && !bodyEnded:
+                answerEarly(answer)
+            case .none:
+                pending = .whole(answer)
+            case .streamed:
+                responseBody.fail(ResponseSinkError.clientGone)
+            case .whole, .close:
+                break
+            }
+        }
+        wake()
+    }
 
     /// libmicrohttpd is done with the connection's request (sent, or the
     /// client left): whatever still waits on either side fails.

@@ -18,6 +18,8 @@ public enum HTTPRejection: Error, Sendable {
     case malformed(String)
     /// A transfer coding other than `chunked` (501).
     case unsupportedTransferCoding(String)
+    /// Still in flight when the shutdown grace ran out (503).
+    case shuttingDown
 }
 
 /// Limits the HTTP server enforces before a request reaches the gateway.

@@ -69,8 +69,20 @@ public final class HTTPServer: Sendable {
         while inFlight.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
             try? await EventLoop.sleep(for: .milliseconds(20))
         }
+        if inFlight.load(ordering: .relaxed) > 0 {
+            // Calls still in flight get their 503 (or their stream cut),
+            // with a moment for the answers to leave before the sockets close.
+            await onEachLoop(all) { $0.abandonAll() }
+            let flushed = ContinuousClock.now + Self.lastAnswersDelay
+            while inFlight.load(ordering: .relaxed) > 0 && ContinuousClock.now < flushed {
+                try? await EventLoop.sleep(for: .milliseconds(10))
+            }
+        }
         await stop()
     }
+
+    /// How long answers given at the end of the grace period get to leave.
+    static let lastAnswersDelay: Duration = .milliseconds(500)
 
     public func stop() async {
         let all = daemons.withLock { d in
