@@ -132,6 +132,11 @@ public final class Gateway: Sendable {
         case .unsupportedTransferCoding(let coding):
             e = GatewayError(501, "unimplemented", "transfer coding `\(coding)` is not supported; send `chunked` or a Content-Length",
                              details: [("coding", .string(coding))])
+        case .earlyResponseTooLarge(let limit):
+            e = GatewayError(413, "resource_exhausted",
+                             "the response began before the request body ended and outgrew the \(limit) bytes held until it does "
+                                 + "(no response goes out before the whole request is in); send a smaller body",
+                             details: [("limit", .number(limit))])
         case .shuttingDown:
             e = GatewayError(503, "unavailable", "the server is shutting down; the call was cancelled at the end of its grace period")
         }

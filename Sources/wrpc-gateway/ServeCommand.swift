@@ -29,6 +29,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Seconds an idle client connection is kept (env WRPC_GATEWAY_IDLE_TIMEOUT). [default: 30]")
     var idleTimeout: Int?
 
+    @Option(help: "Bytes of a response held while its request body is still coming (a full-duplex call such as a stream echoed back); past it the call fails with 413 (env WRPC_GATEWAY_MAX_EARLY_RESPONSE_BYTES). [default: 4194304]")
+    var maxEarlyResponseBytes: Int?
+
     @Option(help: "Call deadline in ms without Wrpc-Timeout-Ms (env WRPC_GATEWAY_TIMEOUT_MS). [default: 30000]")
     var timeoutMs: Int?
 
@@ -98,6 +101,8 @@ struct ServerOptions: ParsableArguments {
         config.http.maxHeaderCount = try Environment.pick(maxHeaders, "max-headers", default: config.http.maxHeaderCount, parse: Int.init)
         config.http.maxConnections = try Environment.pick(maxConnections, "max-connections", default: config.http.maxConnections, parse: Int.init)
         config.http.idleTimeoutSeconds = try Environment.pick(idleTimeout, "idle-timeout", default: config.http.idleTimeoutSeconds, parse: Int.init)
+        config.http.maxEarlyResponseBytes = try Environment.pick(maxEarlyResponseBytes, "max-early-response-bytes",
+                                                                 default: config.http.maxEarlyResponseBytes, parse: Int.init)
         let spin = try Environment.pick(loopSpinUs, "loop-spin-us", default: 50, parse: Int.init)
         guard spin >= 0 else { throw CLIError("--loop-spin-us must not be negative") }
         try configureEventLoops(threads: threads, spin: .microseconds(spin))

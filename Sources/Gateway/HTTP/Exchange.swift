@@ -50,6 +50,9 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     let requestBody = ByteQueue(highWater: 1 << 20)
     /// Response body: the responder writes, libmicrohttpd's content reader takes.
     let responseBody = ByteQueue(highWater: 1 << 20)
+    /// A streamed response began while the streamed request body is still
+    /// coming: its writes are held without waiting (see `holdEarly`).
+    private let fullDuplex = Atomic<Bool>(false)
 
     init(daemon: Daemon, connection: OpaquePointer, method: String, path: String,
          headers: [(String, String)], query: [(String, String)], remoteAddress: String) {
@@ -106,6 +109,7 @@ final class Exchange: ResponseSink, @unchecked Sendable {
 
     func endBody() {
         bodyEnded = true
+        fullDuplex.store(false, ordering: .releasing)
         if streaming { requestBody.finish() }
     }
 
@@ -165,6 +169,7 @@ final class Exchange: ResponseSink, @unchecked Sendable {
             answerEarly(response)
             return
         }
+        if case .streamed = p, streaming, !bodyEnded { fullDuplex.store(true, ordering: .releasing) }
         pending = p
         wake()
     }
@@ -202,7 +207,29 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     }
 
     func write(_ bytes: [UInt8]) async throws {
+        if fullDuplex.load(ordering: .acquiring), try await onLoop({ Result { try self.holdEarly(bytes) } }).get() { return }
         try await responseBody.write(bytes)
+    }
+
+    /// While the request body is still coming, libmicrohttpd sends no
+    /// response; a responder that waited for the response to drain would
+    /// stop reading the request (through its backend), and neither would
+    /// ever end. So the response is held, without waiting, up to
+    /// `maxEarlyResponseBytes`; past that the call fails with a 413 that is
+    /// written at once. False: the body has ended, write as usual.
+    private func holdEarly(_ bytes: [UInt8]) throws -> Bool {
+        guard streaming, !bodyEnded, case .streamed = pending else { return false }
+        let limit = daemon.server.limits.maxEarlyResponseBytes
+        guard responseBody.buffered + bytes.count <= limit else {
+            var answer = daemon.server.responder.reject(.earlyResponseTooLarge(limit: limit), request)
+            answer.headers.append(("Connection", "close"))
+            answerEarly(answer)
+            responseBody.cancel(ResponseSinkError.clientGone)
+            task?.cancel()
+            throw ResponseSinkError.clientGone
+        }
+        try responseBody.append(bytes)
+        return true
     }
 
     func finish(trailers: [(String, String)]) async throws {

@@ -20,6 +20,9 @@ public enum HTTPRejection: Error, Sendable {
     case unsupportedTransferCoding(String)
     /// Still in flight when the shutdown grace ran out (503).
     case shuttingDown
+    /// A response that began while its request body was still coming
+    /// outgrew what is held until the body ends (413).
+    case earlyResponseTooLarge(limit: Int)
 }
 
 /// Limits the HTTP server enforces before a request reaches the gateway.
@@ -32,6 +35,10 @@ public struct HTTPLimits: Sendable {
     public var maxConnections = 1024
     /// A connection idle this long is closed (slow clients included).
     public var idleTimeoutSeconds = 30
+    /// A response that begins before its request body has ended (a
+    /// full-duplex call, e.g. a stream echoed back) is held until the body
+    /// ends, since libmicrohttpd sends nothing before; at most this much.
+    public var maxEarlyResponseBytes = 4 << 20
 
     public init() {}
 }
