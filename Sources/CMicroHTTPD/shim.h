@@ -23,8 +23,9 @@ typedef void *(*wrpc_mhd_uri_logger)(void *cls, const char *uri, struct MHD_Conn
 /// Starts a daemon without threads of its own, on a listening socket we
 /// made: our event loop waits on its epoll descriptor and calls MHD_run.
 /// Connections may be suspended while a Swift task works on the request.
-/// With `tls_cert` and `tls_key` (PEM), it speaks HTTPS, and `notify` sees
-/// each connection start (before its handshake) and close.
+/// With `tls_cert` and `tls_key` (PEM), it speaks HTTPS. `notify` sees each
+/// connection start (before any byte is read, and before a TLS handshake)
+/// and close.
 static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
                                                 unsigned int connection_limit, unsigned int timeout_seconds,
                                                 size_t memory_limit,
@@ -42,7 +43,7 @@ static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
         { MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t) memory_limit, NULL },
         { MHD_OPTION_LISTEN_SOCKET, (intptr_t) listen_fd, NULL },
         { MHD_OPTION_URI_LOG_CALLBACK, (intptr_t) uri_logger, uri_logger_cls },
-        { MHD_OPTION_END, 0, NULL },
+        { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) notify, notify_cls },
         { MHD_OPTION_END, 0, NULL },
         { MHD_OPTION_END, 0, NULL },
         { MHD_OPTION_END, 0, NULL },
@@ -50,10 +51,9 @@ static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
     };
     if (tls_cert && tls_key) {
         flags |= MHD_USE_TLS;
-        options[6] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) tls_cert };
-        options[7] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) tls_key };
-        options[8] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *) tls_priorities };
-        options[9] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) notify, notify_cls };
+        options[7] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) tls_cert };
+        options[8] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) tls_key };
+        options[9] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *) tls_priorities };
     }
     return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }

@@ -137,6 +137,14 @@ public final class Gateway: Sendable {
                              "the response began before the request body ended and outgrew the \(limit) bytes held until it does "
                                  + "(no response goes out before the whole request is in); send a smaller body",
                              details: [("limit", .number(limit))])
+        case .tooManyConnections(let limit):
+            e = GatewayError(503, "unavailable", "the server has its \(limit) connections open; try again shortly", details: [("limit", .number(limit))])
+        case .tooManyConnectionsFromClient(let limit):
+            e = GatewayError(429, "resource_exhausted", "more than \(limit) connections from this address", details: [("limit", .number(limit))])
+        case .headerTimeout(let seconds):
+            e = GatewayError(408, "deadline_exceeded", "the request head did not arrive within \(seconds) s", details: [("limit", .number(seconds))])
+        case .bodyTooSlow(let rate):
+            e = GatewayError(408, "deadline_exceeded", "the request body came slower than \(rate) bytes a second", details: [("limit", .number(rate))])
         case .shuttingDown:
             e = GatewayError(503, "unavailable", "the server is shutting down; the call was cancelled at the end of its grace period")
         }

@@ -16,6 +16,8 @@ final class Daemon: IOHandler, @unchecked Sendable {
     private var runScheduled = false
     /// Exchanges whose connection is open, so that stopping can resume them first.
     private var exchanges: [ObjectIdentifier: Exchange] = [:]
+    /// Connection caps and slow-client limits.
+    private(set) lazy var watch = ConnectionWatch(daemon: self)
 
     init(loop: EventLoop, server: HTTPServer) {
         self.loop = loop
@@ -64,6 +66,7 @@ final class Daemon: IOHandler, @unchecked Sendable {
     private func run() {
         guard let mhd else { return }
         MHD_run(mhd)
+        watch.sweep(exchanges.values)
         armTimer(wrpc_mhd_timeout_ms(mhd))
     }
 

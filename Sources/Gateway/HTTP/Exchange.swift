@@ -38,6 +38,10 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     var dispatched = false
     var queued = false
     private var suspended = false
+    /// Body bytes received in the current rate window, and when it began
+    /// (reset while the server itself holds the body back).
+    private var windowBytes = 0
+    private var windowStart = ContinuousClock.now
     /// The server stops: nothing is suspended any more, so that
     /// libmicrohttpd can close the connection (it aborts on a suspended one).
     private(set) var stopping = false
@@ -85,6 +89,8 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     func wake() {
         guard let connection, suspended else { return }
         suspended = false
+        windowStart = .now
+        windowBytes = 0
         unwatchPeer()
         MHD_resume_connection(connection)
         daemon.scheduleRun()
@@ -105,6 +111,26 @@ final class Exchange: ResponseSink, @unchecked Sendable {
         if requestBody.offer(bytes, onWritable: deferredWake) { return true }
         suspend()
         return false
+    }
+
+    func noteReceived(_ n: Int) { windowBytes += n }
+
+    /// Whether a rate window of the body ended with fewer than `minimum`
+    /// bytes while the server was reading (a new window starts either way).
+    func bodyWindowElapsed(_ now: ContinuousClock.Instant, _ window: Duration, minimum: Int) -> Bool {
+        guard !bodyEnded, !suspended, !stopping, !queued, now - windowStart >= window else { return false }
+        defer { windowStart = now; windowBytes = 0 }
+        switch pending {
+        case .none, .streamed: return windowBytes < minimum
+        case .whole, .close: return false
+        }
+    }
+
+    /// The body came too slowly: answered early, the rest dropped.
+    func answerSlowBody(_ response: HTTPResponse) {
+        task?.cancel()
+        answerEarly(response)
+        responseBody.cancel(ResponseSinkError.clientGone)
     }
 
     func endBody() {
@@ -187,14 +213,9 @@ final class Exchange: ResponseSink, @unchecked Sendable {
         requestBody.cancel(ResponseSinkError.clientGone)
         let fd = wrpc_mhd_connection_fd(connection)
         guard fd >= 0 else { return }
-        let reason = MHD_get_reason_phrase_for(UInt32(response.status)).map { String(cString: $0) } ?? ""
-        var head = "HTTP/1.1 \(response.status) \(reason)\r\n"
-        for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
-        head += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
-        let bytes = Array(head.utf8) + response.body
-        // A small answer on a socket that has sent nothing yet: the kernel
-        // takes it whole; if not, the client just sees the connection end.
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        var answer = response
+        if !answer.headers.contains(where: { $0.0.lowercased() == "connection" }) { answer.headers.append(("Connection", "close")) }
+        RawAnswer.send(answer, on: fd)
         shutdown(fd, Int32(SHUT_WR))
     }
 

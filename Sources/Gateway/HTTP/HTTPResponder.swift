@@ -23,6 +23,13 @@ public enum HTTPRejection: Error, Sendable {
     /// A response that began while its request body was still coming
     /// outgrew what is held until the body ends (413).
     case earlyResponseTooLarge(limit: Int)
+    /// Over `maxConnections` (503) or `maxConnectionsPerClient` (429).
+    case tooManyConnections(limit: Int)
+    case tooManyConnectionsFromClient(limit: Int)
+    /// The request head did not come within `headerTimeoutSeconds` (408).
+    case headerTimeout(seconds: Int)
+    /// The body came slower than `minBodyRate` (408).
+    case bodyTooSlow(bytesPerSecond: Int)
 }
 
 /// Limits the HTTP server enforces before a request reaches the gateway.
@@ -39,6 +46,14 @@ public struct HTTPLimits: Sendable {
     /// full-duplex call, e.g. a stream echoed back) is held until the body
     /// ends, since libmicrohttpd sends nothing before; at most this much.
     public var maxEarlyResponseBytes = 4 << 20
+    /// The whole request head must come within this many seconds of the
+    /// connection opening or the previous request ending (0: no limit).
+    public var headerTimeoutSeconds = 30
+    /// A request body must come at least this fast, in bytes a second over
+    /// each 10 s window, while the server reads it (0: no limit).
+    public var minBodyRate = 256
+    /// Concurrent connections from one client address (0: no cap).
+    public var maxConnectionsPerClient = 0
 
     public init() {}
 }

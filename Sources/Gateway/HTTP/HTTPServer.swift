@@ -20,6 +20,8 @@ public final class HTTPServer: Sendable {
     private let daemons = Mutex<[Daemon]>([])
     private let inFlight = Atomic<Int>(0)
     private let boundPort = Atomic<Int>(0)
+    /// Open connections, against `maxConnections` and `maxConnectionsPerClient`.
+    let clients = ClientCounts()
 
     /// The bound port (useful after asking for port 0).
     public var port: Int { boundPort.load(ordering: .relaxed) }
@@ -43,8 +45,10 @@ public final class HTTPServer: Sendable {
             throw HTTPServerError.cannotStart("cannot listen on \(host):\(port): \(error)")
         }
         let ipv6 = name.contains(":")
-        // libmicrohttpd's limit is per daemon; split the total over them.
-        let perDaemon = max(1, (limits.maxConnections + group.loops.count - 1) / group.loops.count)
+        // libmicrohttpd's limit is per daemon; split the total over them,
+        // with room above it for connections that are only answered 503.
+        let share = max(1, (limits.maxConnections + group.loops.count - 1) / group.loops.count)
+        let perDaemon = share + max(16, share / 8)
         var started: [Daemon] = []
         for (loop, fd) in zip(group.loops, listeners.fds) {
             let daemon = Daemon(loop: loop, server: self)
@@ -127,6 +131,7 @@ public final class HTTPServer: Sendable {
                 return .YES
             }
             let piece = UnsafeRawBufferPointer(start: uploadData, count: n)
+            exchange.noteReceived(n)
             if exchange.streaming {
                 // Not taken: the connection is now suspended, and
                 // libmicrohttpd offers the same bytes again after resuming.
@@ -170,6 +175,8 @@ public final class HTTPServer: Sendable {
         reqCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
         daemon.opened(exchange)
         inFlight.add(1, ordering: .relaxed)
+        // A connection answered 503/429 (or timed out) is not served, whatever it sends.
+        guard daemon.watch.headReceived(connection) else { return .NO }
         let length: UInt64?
         switch FramingCheck.bodyLength(rawHeaders(connection)) {
         case .failure(let rejection):
@@ -230,7 +237,7 @@ public final class HTTPServer: Sendable {
         return MHD_queue_response(connection, UInt32(status), r)
     }
 
-    private static func clientAddress(_ connection: OpaquePointer) -> String {
+    static func clientAddress(_ connection: OpaquePointer) -> String {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
             wrpc_mhd_client_address(connection, buffer.baseAddress, buffer.count)
             return String(cString: buffer.baseAddress!)

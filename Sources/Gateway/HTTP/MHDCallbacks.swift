@@ -17,10 +17,11 @@ enum MHDCallbacks {
         return Unmanaged.passRetained(RawTarget(uri)).toOpaque()
     }
 
-    static let completed: wrpc_mhd_completed_handler = { cls, _, reqCls, _ in
+    static let completed: wrpc_mhd_completed_handler = { cls, connection, reqCls, _ in
         guard let raw = reqCls?.pointee else { return }
         reqCls?.pointee = nil
         let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
+        if let connection { daemon.watch.requestEnded(connection) }
         // A request libmicrohttpd refused before its headers were read never became an exchange.
         guard let exchange = Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue() as? Exchange else { return }
         exchange.completed()
@@ -28,14 +29,17 @@ enum MHDCallbacks {
         daemon.server.finishedRequest()
     }
 
-    /// A connection opened or closed; only HTTPS daemons ask.
+    /// A connection opened or closed: counted against the connection
+    /// limits, watched for slow clients, and given its TLS credentials.
     static let connection: MHD_NotifyConnectionCallback = { cls, connection, slot, code in
         let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
-        guard let tls = daemon.server.tls, let slot else { return }
+        guard let connection else { return }
         if code == .CONNECTION_NOTIFY_STARTED {
-            tls.connectionStarted(connection!, slot)
+            if let tls = daemon.server.tls, let slot { tls.connectionStarted(connection, slot) }
+            daemon.watch.started(connection, address: HTTPServer.clientAddress(connection))
         } else {
-            tls.connectionClosed(slot, loop: daemon.loop)
+            daemon.watch.closed(connection)
+            if let tls = daemon.server.tls, let slot { tls.connectionClosed(slot, loop: daemon.loop) }
         }
     }
 
