@@ -16,10 +16,10 @@ final class ClientCounts: Sendable {
         counts.withLock { c in
             c.total += 1
             c.byAddress[address, default: 0] += 1
-            if c.total > limits.maxConnections { return .tooManyConnections(limit: limits.maxConnections) }
             if limits.maxConnectionsPerClient > 0, c.byAddress[address]! > limits.maxConnectionsPerClient {
                 return .tooManyConnectionsFromClient(limit: limits.maxConnectionsPerClient)
             }
+            if c.total > limits.maxConnections { return .tooManyConnections(limit: limits.maxConnections) }
             return nil
         }
     }
@@ -37,7 +37,7 @@ final class ClientCounts: Sendable {
 /// loop): the whole request head must come within `headerTimeoutSeconds`
 /// of the connection opening or the previous request ending, and a request
 /// body must move at least `minBodyRate` bytes a second over each window
-/// of `bodyRateWindow` while the server is reading it. libmicrohttpd's
+/// of `bodyRateWindowSeconds` while the server is reading it. libmicrohttpd's
 /// idle timeout alone restarts at every byte, so one byte every few
 /// seconds kept a connection (and a slot) for good.
 final class ConnectionWatch {
@@ -51,8 +51,6 @@ final class ConnectionWatch {
         /// Refused: answered and shut down; whatever it sends is not served.
         var refused = false
     }
-
-    static let bodyRateWindow: Duration = .seconds(10)
 
     private unowned let daemon: Daemon
     private var tracked: [OpaquePointer: Tracked] = [:]
@@ -99,9 +97,10 @@ final class ConnectionWatch {
             }
         }
         guard limits.minBodyRate > 0 else { return }
-        let perWindow = limits.minBodyRate * Int(Self.bodyRateWindow.components.seconds)
+        let window = Duration.seconds(max(1, limits.bodyRateWindowSeconds))
+        let perWindow = limits.minBodyRate * max(1, limits.bodyRateWindowSeconds)
         for exchange in exchanges {
-            guard let connection = exchange.connection, exchange.bodyWindowElapsed(now, Self.bodyRateWindow, minimum: perWindow) else { continue }
+            guard let connection = exchange.connection, exchange.bodyWindowElapsed(now, window, minimum: perWindow) else { continue }
             exchange.answerSlowBody(daemon.server.responder.reject(.bodyTooSlow(bytesPerSecond: limits.minBodyRate), exchange.request))
             if tracked[connection] != nil { tracked[connection]!.refused = true }
             closeSoon(connection)

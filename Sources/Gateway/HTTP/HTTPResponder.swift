@@ -50,8 +50,9 @@ public struct HTTPLimits: Sendable {
     /// connection opening or the previous request ending (0: no limit).
     public var headerTimeoutSeconds = 30
     /// A request body must come at least this fast, in bytes a second over
-    /// each 10 s window, while the server reads it (0: no limit).
+    /// each window of `bodyRateWindowSeconds`, while the server reads it (0: no limit).
     public var minBodyRate = 256
+    public var bodyRateWindowSeconds = 10
     /// Concurrent connections from one client address (0: no cap).
     public var maxConnectionsPerClient = 0
 
