@@ -29,7 +29,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Seconds an idle client connection is kept (env WRPC_GATEWAY_IDLE_TIMEOUT). [default: 30]")
     var idleTimeout: Int?
 
-    @Option(help: "Seconds the whole request head may take, from the connection opening or the previous request's end; then 408 and closed, however steadily it trickles (env WRPC_GATEWAY_HEADER_TIMEOUT). [default: 30; 0: none]")
+    @Option(help: "Seconds the whole request head may take from the connection opening, however steadily it trickles; then 408 and closed (a kept-alive connection's next head: this plus --idle-timeout, then closed) (env WRPC_GATEWAY_HEADER_TIMEOUT). [default: 30; 0: none]")
     var headerTimeout: Int?
 
     @Option(help: "Bytes a second a request body must at least move, over each 10 s window while it is read; slower gets 408 and closed (env WRPC_GATEWAY_MIN_BODY_RATE). [default: 256; 0: none]")

@@ -35,7 +35,8 @@ final class ClientCounts: Sendable {
 
 /// One daemon's connections, watched for slow clients (on the daemon's
 /// loop): the whole request head must come within `headerTimeoutSeconds`
-/// of the connection opening or the previous request ending, and a request
+/// of the connection opening (or of the previous request ending, plus the
+/// idle timeout, on a kept-alive connection), and a request
 /// body must move at least `minBodyRate` bytes a second over each window
 /// of `bodyRateWindowSeconds` while the server is reading it. libmicrohttpd's
 /// idle timeout alone restarts at every byte, so one byte every few
@@ -50,6 +51,8 @@ final class ConnectionWatch {
         var headSince: ContinuousClock.Instant?
         /// Refused: answered and shut down; whatever it sends is not served.
         var refused = false
+        /// A request was served on it: waiting for the next is keep-alive.
+        var served = false
     }
 
     private unowned let daemon: Daemon
@@ -80,7 +83,10 @@ final class ConnectionWatch {
 
     /// A request ended; on a kept-alive connection the next head's clock starts.
     func requestEnded(_ connection: OpaquePointer) {
-        if tracked[connection] != nil { tracked[connection]!.headSince = .now }
+        if tracked[connection] != nil {
+            tracked[connection]!.headSince = .now
+            tracked[connection]!.served = true
+        }
     }
 
     /// Closes heads that took too long and bodies that moved too slowly
@@ -91,10 +97,14 @@ final class ConnectionWatch {
         lastSweep = now
         let limits = daemon.server.limits
         let headLimit = Duration.seconds(limits.headerTimeoutSeconds)
+        // A kept-alive connection may first be idle as long as the idle
+        // timeout allows, and is then closed without an answer: an
+        // unsolicited 408 could be read as the answer to a request the
+        // client is sending just then.
+        let keepAliveLimit = headLimit + .seconds(limits.idleTimeoutSeconds)
         for (connection, t) in tracked where !t.refused && limits.headerTimeoutSeconds > 0 {
-            if let since = t.headSince, now - since > headLimit {
-                refuse(connection, .headerTimeout(seconds: limits.headerTimeoutSeconds))
-            }
+            guard let since = t.headSince, now - since > (t.served ? keepAliveLimit : headLimit) else { continue }
+            refuse(connection, t.served ? nil : .headerTimeout(seconds: limits.headerTimeoutSeconds))
         }
         guard limits.minBodyRate > 0 else { return }
         let window = Duration.seconds(max(1, limits.bodyRateWindowSeconds))
@@ -110,10 +120,10 @@ final class ConnectionWatch {
     /// Answers on the socket itself (no request may have been read yet) and
     /// ends the connection: its write side at once, the rest shortly after,
     /// so that libmicrohttpd closes it even if the client keeps sending.
-    private func refuse(_ connection: OpaquePointer, _ rejection: HTTPRejection) {
+    private func refuse(_ connection: OpaquePointer, _ rejection: HTTPRejection?) {
         tracked[connection]?.refused = true
         guard let fd = tracked[connection]?.fd, fd >= 0 else { return }
-        if daemon.server.tls == nil {
+        if daemon.server.tls == nil, let rejection {
             var answer = daemon.server.responder.reject(rejection, HTTPRequest(method: "", path: "", headers: []))
             answer.headers.append(("Connection", "close"))
             // What the client sent so far is read and dropped, so that closing
