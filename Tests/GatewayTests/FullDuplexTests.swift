@@ -9,8 +9,10 @@ import WRPCTransport
 /// status line: libmicrohttpd sends no response before the request body is
 /// in, while the echoed bytes filled every buffer. Now the early response
 /// is held up to `maxEarlyResponseBytes`, and a call past that gets a 413
-/// at once; every size answers.
-@Suite struct FullDuplexTests {
+/// at once; every size answers. The whole suite takes the heavy-transfer
+/// turn: its bodies (up to 100 MiB, made in this process) would grow the
+/// resident set that other tests measure.
+@Suite(.heavyTransfer) struct FullDuplexTests {
     static let limit = 4 << 20
 
     /// Sends the body while reading the answer (as curl does), until the server closes.
@@ -64,7 +66,7 @@ import WRPCTransport
         await stack.stop()
     }
 
-    @Test(.heavyTransfer) func aHundredMebibyteEchoGetsA413() async throws {
+    @Test func aHundredMebibyteEchoGetsA413() async throws {
         let stack = try Stack { $0.http.maxEarlyResponseBytes = Self.limit }
         let reply = try await Self.echo(stack.port, Self.body(100 << 20))
         try expectEarly413(reply)
