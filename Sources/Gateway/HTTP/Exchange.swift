@@ -213,9 +213,13 @@ final class Exchange: ResponseSink, @unchecked Sendable {
         requestBody.cancel(ResponseSinkError.clientGone)
         let fd = wrpc_mhd_connection_fd(connection)
         guard fd >= 0 else { return }
-        var answer = response
-        if !answer.headers.contains(where: { $0.0.lowercased() == "connection" }) { answer.headers.append(("Connection", "close")) }
-        RawAnswer.send(answer, on: fd)
+        // Over HTTPS the socket carries TLS records, which only libmicrohttpd
+        // can write: the client just sees the connection end.
+        if daemon.server.tls == nil {
+            var answer = response
+            if !answer.headers.contains(where: { $0.0.lowercased() == "connection" }) { answer.headers.append(("Connection", "close")) }
+            RawAnswer.send(answer, on: fd)
+        }
         shutdown(fd, Int32(SHUT_WR))
     }
 
