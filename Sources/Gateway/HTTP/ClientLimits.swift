@@ -89,7 +89,8 @@ final class ConnectionWatch {
         }
     }
 
-    /// Closes heads that took too long and bodies that moved too slowly
+    /// Closes heads that took too long and bodies that moved too slowly,
+    /// and cancels calls whose client left in the middle of the body
     /// (at most twice a second; the daemon's timer runs at least once a second).
     func sweep(_ exchanges: Dictionary<ObjectIdentifier, Exchange>.Values) {
         let now = ContinuousClock.now
@@ -106,6 +107,9 @@ final class ConnectionWatch {
             guard let since = t.headSince, now - since > (t.served ? keepAliveLimit : headLimit) else { continue }
             refuse(connection, t.served ? nil : .headerTimeout(seconds: limits.headerTimeoutSeconds))
         }
+        var left = false
+        for exchange in exchanges where exchange.clientLeftMidBody() { left = true }
+        if left { daemon.scheduleRun() }
         guard limits.minBodyRate > 0 else { return }
         let window = Duration.seconds(max(1, limits.bodyRateWindowSeconds))
         let perWindow = limits.minBodyRate * max(1, limits.bodyRateWindowSeconds)

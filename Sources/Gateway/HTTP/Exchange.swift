@@ -126,6 +126,21 @@ final class Exchange: ResponseSink, @unchecked Sendable {
         }
     }
 
+    /// Whether the client closed its side with the body unfinished and
+    /// nothing left unread (libmicrohttpd, having read the end, would wait
+    /// for the rest until its idle timeout): then the call is cancelled.
+    /// Checked only while libmicrohttpd reads, so bytes it holds are
+    /// handed over first.
+    func clientLeftMidBody() -> Bool {
+        guard !bodyEnded, !suspended, !stopping, let connection else { return false }
+        let fd = wrpc_mhd_connection_fd(connection)
+        guard fd >= 0, wrpc_peer_closed(fd) != 0 else { return false }
+        task?.cancel()
+        requestBody.fail(ResponseSinkError.clientGone)
+        shutdown(fd, Int32(SHUT_RDWR))
+        return true
+    }
+
     /// The body came too slowly: answered early, the rest dropped.
     func answerSlowBody(_ response: HTTPResponse) {
         task?.cancel()
