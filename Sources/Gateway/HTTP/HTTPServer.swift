@@ -247,7 +247,7 @@ public final class HTTPServer: Sendable {
     private func rawHeaders(_ connection: OpaquePointer) -> [FramingCheck.RawHeader] {
         let box = Unmanaged.passRetained(RawHeaderBox())
         defer { box.release() }
-        MHD_get_connection_values_n(connection, .HEADER_KIND, MHDCallbacks.collectRaw, box.toOpaque())
+        MHD_get_connection_values_n(connection, .HEADER_KIND, MHDCallbacks.collectWithLengths, box.toOpaque())
         return box.takeUnretainedValue().headers
     }
 

@@ -55,7 +55,7 @@ enum MHDCallbacks {
     }
 
     /// Headers as received, with their lengths (a NUL does not cut them short).
-    static let collectRaw: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
+    static let collectWithLengths: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
         let box = Unmanaged<RawHeaderBox>.fromOpaque(cls!).takeUnretainedValue()
         box.headers.append((name: Array(UnsafeRawBufferPointer(start: key, count: key == nil ? 0 : keySize)),
                             value: Array(UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize))))

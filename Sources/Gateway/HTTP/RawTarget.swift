@@ -20,6 +20,9 @@ final class RawTarget {
         versionIfWhole = UnsafeRawPointer(uri) + length + 1
     }
 
+    /// The target as sent (percent-escapes and query kept), as text.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
     /// Whether `version` (the access handler's) starts right after the target.
     func versionFollows(_ version: UnsafePointer<CChar>?) -> Bool {
         version.map { UnsafeRawPointer($0) == versionIfWhole } ?? false
