@@ -71,7 +71,20 @@ public final class ByteQueue: Sendable {
         guard !bytes.isEmpty else { return }
         // Over the mark already (an offer filled it): wait before adding more.
         if state.withLock({ $0.count >= highWater && $0.cancelled == nil }) { try await waitForSpace() }
-        let (reader, wake, mustWait): (UnsafeContinuation<[UInt8]?, any Error>?, (@Sendable () -> Void)?, Bool) = try state.withLock { s in
+        if try push(bytes) { try await waitForSpace() }
+    }
+
+    /// Appends `bytes` without waiting, however much is held: for a
+    /// producer that bounds what it holds itself.
+    public func append(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        _ = try push(bytes)
+    }
+
+    /// Hands `bytes` to a waiting reader or holds them; true when more
+    /// than `highWater` is now held.
+    private func push(_ bytes: [UInt8]) throws -> Bool {
+        let (reader, wake, over): (UnsafeContinuation<[UInt8]?, any Error>?, (@Sendable () -> Void)?, Bool) = try state.withLock { s in
             if let e = s.cancelled { throw e }
             if s.finished || s.failure != nil { throw ByteQueueEnded() }
             if let r = s.reader {
@@ -86,10 +99,10 @@ public final class ByteQueue: Sendable {
         }
         if let reader {
             reader.resume(returning: bytes)
-            return
+            return false
         }
         wake?()
-        if mustWait { try await waitForSpace() }
+        return over
     }
 
     private func waitForSpace() async throws {

@@ -127,6 +127,26 @@ public final class Gateway: Sendable {
             e = GatewayError(413, "resource_exhausted", "the request body is larger than \(limit) bytes", details: [("limit", .number(limit))])
         case .tooManyHeaders(let limit):
             e = GatewayError(431, "resource_exhausted", "more than \(limit) request headers", details: [("limit", .number(limit))])
+        case .malformed(let why):
+            e = GatewayError(400, "invalid_argument", "malformed request: \(why)")
+        case .unsupportedTransferCoding(let coding):
+            e = GatewayError(501, "unimplemented", "transfer coding `\(coding)` is not supported; send `chunked` or a Content-Length",
+                             details: [("coding", .string(coding))])
+        case .earlyResponseTooLarge(let limit):
+            e = GatewayError(413, "resource_exhausted",
+                             "the response began before the request body ended and outgrew the \(limit) bytes held until it does "
+                                 + "(no response goes out before the whole request is in); send a smaller body",
+                             details: [("limit", .number(limit))])
+        case .tooManyConnections(let limit):
+            e = GatewayError(503, "unavailable", "the server has its \(limit) connections open; try again shortly", details: [("limit", .number(limit))])
+        case .tooManyConnectionsFromClient(let limit):
+            e = GatewayError(429, "resource_exhausted", "more than \(limit) connections from this address", details: [("limit", .number(limit))])
+        case .headerTimeout(let seconds):
+            e = GatewayError(408, "deadline_exceeded", "the request head did not arrive within \(seconds) s", details: [("limit", .number(seconds))])
+        case .bodyTooSlow(let rate):
+            e = GatewayError(408, "deadline_exceeded", "the request body came slower than \(rate) bytes a second", details: [("limit", .number(rate))])
+        case .shuttingDown:
+            e = GatewayError(503, "unavailable", "the server is shutting down; the call was cancelled at the end of its grace period")
         }
         let context = RequestContext(requestID: Self.requestID(request.header("x-request-id")))
         var response = e.response

@@ -29,6 +29,18 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Seconds an idle client connection is kept (env WRPC_GATEWAY_IDLE_TIMEOUT). [default: 30]")
     var idleTimeout: Int?
 
+    @Option(help: "Seconds the whole request head may take from the connection opening, however steadily it trickles; then 408 and closed (a kept-alive connection's next head: this plus --idle-timeout, then closed) (env WRPC_GATEWAY_HEADER_TIMEOUT). [default: 30; 0: none]")
+    var headerTimeout: Int?
+
+    @Option(help: "Bytes a second a request body must at least move, over each 10 s window while it is read; slower gets 408 and closed (env WRPC_GATEWAY_MIN_BODY_RATE). [default: 256; 0: none]")
+    var minBodyRate: Int?
+
+    @Option(help: "Concurrent connections from one client address; more get 429 (env WRPC_GATEWAY_MAX_CONNECTIONS_PER_CLIENT). [default: 0: no cap]")
+    var maxConnectionsPerClient: Int?
+
+    @Option(help: "Bytes of a response held while its request body is still coming (a full-duplex call such as a stream echoed back); past it the call fails with 413 (env WRPC_GATEWAY_MAX_EARLY_RESPONSE_BYTES). [default: 4194304]")
+    var maxEarlyResponseBytes: Int?
+
     @Option(help: "Call deadline in ms without Wrpc-Timeout-Ms (env WRPC_GATEWAY_TIMEOUT_MS). [default: 30000]")
     var timeoutMs: Int?
 
@@ -98,6 +110,12 @@ struct ServerOptions: ParsableArguments {
         config.http.maxHeaderCount = try Environment.pick(maxHeaders, "max-headers", default: config.http.maxHeaderCount, parse: Int.init)
         config.http.maxConnections = try Environment.pick(maxConnections, "max-connections", default: config.http.maxConnections, parse: Int.init)
         config.http.idleTimeoutSeconds = try Environment.pick(idleTimeout, "idle-timeout", default: config.http.idleTimeoutSeconds, parse: Int.init)
+        config.http.headerTimeoutSeconds = try Environment.pick(headerTimeout, "header-timeout", default: config.http.headerTimeoutSeconds, parse: Int.init)
+        config.http.minBodyRate = try Environment.pick(minBodyRate, "min-body-rate", default: config.http.minBodyRate, parse: Int.init)
+        config.http.maxConnectionsPerClient = try Environment.pick(maxConnectionsPerClient, "max-connections-per-client",
+                                                                   default: config.http.maxConnectionsPerClient, parse: Int.init)
+        config.http.maxEarlyResponseBytes = try Environment.pick(maxEarlyResponseBytes, "max-early-response-bytes",
+                                                                 default: config.http.maxEarlyResponseBytes, parse: Int.init)
         let spin = try Environment.pick(loopSpinUs, "loop-spin-us", default: 50, parse: Int.init)
         guard spin >= 0 else { throw CLIError("--loop-spin-us must not be negative") }
         try configureEventLoops(threads: threads, spin: .microseconds(spin))

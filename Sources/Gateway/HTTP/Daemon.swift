@@ -16,6 +16,8 @@ final class Daemon: IOHandler, @unchecked Sendable {
     private var runScheduled = false
     /// Exchanges whose connection is open, so that stopping can resume them first.
     private var exchanges: [ObjectIdentifier: Exchange] = [:]
+    /// Connection caps and slow-client limits.
+    private(set) lazy var watch = ConnectionWatch(daemon: self)
 
     init(loop: EventLoop, server: HTTPServer) {
         self.loop = loop
@@ -31,7 +33,7 @@ final class Daemon: IOHandler, @unchecked Sendable {
                 wrpc_mhd_start(listenFD, ipv6 ? 1 : 0, UInt32(connectionLimit), UInt32(limits.idleTimeoutSeconds),
                                limits.maxHeaderBytes, MHDCallbacks.access, me, MHDCallbacks.completed, me,
                                credentials == nil ? nil : cert.baseAddress, credentials == nil ? nil : key.baseAddress,
-                               wrpc_tls_priorities(), MHDCallbacks.connection, me)
+                               wrpc_tls_priorities(), MHDCallbacks.connection, me, MHDCallbacks.uriLogger, me)
             }
         }
         guard let mhd = started else {
@@ -64,6 +66,7 @@ final class Daemon: IOHandler, @unchecked Sendable {
     private func run() {
         guard let mhd else { return }
         MHD_run(mhd)
+        watch.sweep(exchanges.values)
         armTimer(wrpc_mhd_timeout_ms(mhd))
     }
 
@@ -105,11 +108,29 @@ final class Daemon: IOHandler, @unchecked Sendable {
         if fd >= 0 { close(fd) }
     }
 
-    /// Stops the daemon: suspended connections are resumed first, as
-    /// libmicrohttpd requires, and then closed with the rest.
+    /// Open exchanges (none: every request on this daemon has ended).
+    var openExchanges: Int { exchanges.count }
+
+    /// The grace period is over: every exchange still open gets its last
+    /// answer (503, or its stream cut) and is resumed, and libmicrohttpd
+    /// runs at once to take them out of its suspended list.
+    func abandonAll() {
+        guard let mhd else { return }
+        for exchange in exchanges.values where !exchange.stopping {
+            var answer = server.responder.reject(.shuttingDown, exchange.request)
+            answer.headers.append(("Connection", "close"))
+            exchange.abandon(answer)
+        }
+        MHD_run(mhd)
+    }
+
+    /// Stops the daemon. libmicrohttpd aborts the process when a connection
+    /// is still suspended, and takes a resumed one off that list only when
+    /// it runs: so every exchange is abandoned (which resumes it and keeps
+    /// it from suspending again) and libmicrohttpd runs once before it stops.
     func stop() {
         guard let mhd else { return }
-        for exchange in exchanges.values { exchange.wake() }
+        abandonAll()
         loop.deregister(epollFD)
         timer?.cancel()
         timer = nil
@@ -118,7 +139,3 @@ final class Daemon: IOHandler, @unchecked Sendable {
         exchanges = [:]
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -38,6 +38,13 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     var dispatched = false
     var queued = false
     private var suspended = false
+    /// Body bytes received in the current rate window, and when it began
+    /// (reset while the server itself holds the body back).
+    private var windowBytes = 0
+    private var windowStart = ContinuousClock.now
+    /// The server stops: nothing is suspended any more, so that
+    /// libmicrohttpd can close the connection (it aborts on a suspended one).
+    private(set) var stopping = false
     private var task: Task<Void, Never>?
     private(set) var pending = Pending.none
     private var trailers: [(String, String)] = []
@@ -47,6 +54,9 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     let requestBody = ByteQueue(highWater: 1 << 20)
     /// Response body: the responder writes, libmicrohttpd's content reader takes.
     let responseBody = ByteQueue(highWater: 1 << 20)
+    /// A streamed response began while the streamed request body is still
+    /// coming: its writes are held without waiting (see `holdEarly`).
+    private let fullDuplex = Atomic<Bool>(false)
 
     init(daemon: Daemon, connection: OpaquePointer, method: String, path: String,
          headers: [(String, String)], query: [(String, String)], remoteAddress: String) {
@@ -69,7 +79,7 @@ final class Exchange: ResponseSink, @unchecked Sendable {
 
     /// Inside a libmicrohttpd callback: stop calling us until `wake()`.
     func suspend() {
-        guard let connection, !suspended else { return }
+        guard let connection, !suspended, !stopping else { return }
         suspended = true
         MHD_suspend_connection(connection)
     }
@@ -79,6 +89,8 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     func wake() {
         guard let connection, suspended else { return }
         suspended = false
+        windowStart = .now
+        windowBytes = 0
         unwatchPeer()
         MHD_resume_connection(connection)
         daemon.scheduleRun()
@@ -95,13 +107,50 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     /// Offers a piece of a streamed body; false means the responder is
     /// behind: the connection is suspended and the piece comes again later.
     func offer(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if stopping { return true }
         if requestBody.offer(bytes, onWritable: deferredWake) { return true }
         suspend()
         return false
     }
 
+    func noteReceived(_ n: Int) { windowBytes += n }
+
+    /// Whether a rate window of the body ended with fewer than `minimum`
+    /// bytes while the server was reading (a new window starts either way).
+    func bodyWindowElapsed(_ now: ContinuousClock.Instant, _ window: Duration, minimum: Int) -> Bool {
+        guard !bodyEnded, !suspended, !stopping, !queued, now - windowStart >= window else { return false }
+        defer { windowStart = now; windowBytes = 0 }
+        switch pending {
+        case .none, .streamed: return windowBytes < minimum
+        case .whole, .close: return false
+        }
+    }
+
+    /// Whether the client closed its side with the body unfinished and
+    /// nothing left unread (libmicrohttpd, having read the end, would wait
+    /// for the rest until its idle timeout): then the call is cancelled.
+    /// Checked only while libmicrohttpd reads, so bytes it holds are
+    /// handed over first.
+    func clientLeftMidBody() -> Bool {
+        guard !bodyEnded, !suspended, !stopping, let connection else { return false }
+        let fd = wrpc_mhd_connection_fd(connection)
+        guard fd >= 0, wrpc_peer_closed(fd) != 0 else { return false }
+        task?.cancel()
+        requestBody.fail(ResponseSinkError.clientGone)
+        shutdown(fd, Int32(SHUT_RDWR))
+        return true
+    }
+
+    /// The body came too slowly: answered early, the rest dropped.
+    func answerSlowBody(_ response: HTTPResponse) {
+        task?.cancel()
+        answerEarly(response)
+        responseBody.cancel(ResponseSinkError.clientGone)
+    }
+
     func endBody() {
         bodyEnded = true
+        fullDuplex.store(false, ordering: .releasing)
         if streaming { requestBody.finish() }
     }
 
@@ -161,6 +210,7 @@ final class Exchange: ResponseSink, @unchecked Sendable {
             answerEarly(response)
             return
         }
+        if case .streamed = p, streaming, !bodyEnded { fullDuplex.store(true, ordering: .releasing) }
         pending = p
         wake()
     }
@@ -178,14 +228,13 @@ final class Exchange: ResponseSink, @unchecked Sendable {
         requestBody.cancel(ResponseSinkError.clientGone)
         let fd = wrpc_mhd_connection_fd(connection)
         guard fd >= 0 else { return }
-        let reason = MHD_get_reason_phrase_for(UInt32(response.status)).map { String(cString: $0) } ?? ""
-        var head = "HTTP/1.1 \(response.status) \(reason)\r\n"
-        for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
-        head += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
-        let bytes = Array(head.utf8) + response.body
-        // A small answer on a socket that has sent nothing yet: the kernel
-        // takes it whole; if not, the client just sees the connection end.
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        // Over HTTPS the socket carries TLS records, which only libmicrohttpd
+        // can write: the client just sees the connection end.
+        if daemon.server.tls == nil {
+            var answer = response
+            if !answer.headers.contains(where: { $0.0.lowercased() == "connection" }) { answer.headers.append(("Connection", "close")) }
+            RawAnswer.send(answer, on: fd)
+        }
         shutdown(fd, Int32(SHUT_WR))
     }
 
@@ -198,7 +247,29 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     }
 
     func write(_ bytes: [UInt8]) async throws {
+        if fullDuplex.load(ordering: .acquiring), try await onLoop({ Result { try self.holdEarly(bytes) } }).get() { return }
         try await responseBody.write(bytes)
+    }
+
+    /// While the request body is still coming, libmicrohttpd sends no
+    /// response; a responder that waited for the response to drain would
+    /// stop reading the request (through its backend), and neither would
+    /// ever end. So the response is held, without waiting, up to
+    /// `maxEarlyResponseBytes`; past that the call fails with a 413 that is
+    /// written at once. False: the body has ended, write as usual.
+    private func holdEarly(_ bytes: [UInt8]) throws -> Bool {
+        guard streaming, !bodyEnded, case .streamed = pending else { return false }
+        let limit = daemon.server.limits.maxEarlyResponseBytes
+        guard responseBody.buffered + bytes.count <= limit else {
+            var answer = daemon.server.responder.reject(.earlyResponseTooLarge(limit: limit), request)
+            answer.headers.append(("Connection", "close"))
+            answerEarly(answer)
+            responseBody.cancel(ResponseSinkError.clientGone)
+            task?.cancel()
+            throw ResponseSinkError.clientGone
+        }
+        try responseBody.append(bytes)
+        return true
     }
 
     func finish(trailers: [(String, String)]) async throws {
@@ -227,6 +298,7 @@ final class Exchange: ResponseSink, @unchecked Sendable {
         case .bytes(let n):
             return n
         case .wouldBlock:
+            if stopping { return wrpc_mhd_end_with_error() }
             suspend()
             return 0
         case .end:
@@ -240,6 +312,29 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     }
 
     // MARK: - The end
+
+    /// The shutdown grace is over and this exchange is still open: a call
+    /// without an answer yet gets `answer` (early, if its body is still
+    /// coming), a streamed answer is cut, the responder is cancelled, and
+    /// the connection resumed so that libmicrohttpd can finish and close it.
+    func abandon(_ answer: HTTPResponse) {
+        guard !stopping else { return }
+        stopping = true
+        task?.cancel()
+        if connection != nil {
+            switch pending {
+            case .none where streaming && !bodyEnded:
+                answerEarly(answer)
+            case .none:
+                pending = .whole(answer)
+            case .streamed:
+                responseBody.fail(ResponseSinkError.clientGone)
+            case .whole, .close:
+                break
+            }
+        }
+        wake()
+    }
 
     /// libmicrohttpd is done with the connection's request (sent, or the
     /// client left): whatever still waits on either side fails.

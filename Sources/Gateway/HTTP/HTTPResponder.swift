@@ -11,9 +11,25 @@ public protocol HTTPResponder: Sendable {
 }
 
 /// Early refusals the server answers itself, before any handler runs.
-public enum HTTPRejection: Sendable {
+public enum HTTPRejection: Error, Sendable {
     case bodyTooLarge(limit: Int)
     case tooManyHeaders(limit: Int)
+    /// Framing two parsers could read differently, or a NUL in the target (400).
+    case malformed(String)
+    /// A transfer coding other than `chunked` (501).
+    case unsupportedTransferCoding(String)
+    /// Still in flight when the shutdown grace ran out (503).
+    case shuttingDown
+    /// A response that began while its request body was still coming
+    /// outgrew what is held until the body ends (413).
+    case earlyResponseTooLarge(limit: Int)
+    /// Over `maxConnections` (503) or `maxConnectionsPerClient` (429).
+    case tooManyConnections(limit: Int)
+    case tooManyConnectionsFromClient(limit: Int)
+    /// The request head did not come within `headerTimeoutSeconds` (408).
+    case headerTimeout(seconds: Int)
+    /// The body came slower than `minBodyRate` (408).
+    case bodyTooSlow(bytesPerSecond: Int)
 }
 
 /// Limits the HTTP server enforces before a request reaches the gateway.
@@ -26,6 +42,19 @@ public struct HTTPLimits: Sendable {
     public var maxConnections = 1024
     /// A connection idle this long is closed (slow clients included).
     public var idleTimeoutSeconds = 30
+    /// A response that begins before its request body has ended (a
+    /// full-duplex call, e.g. a stream echoed back) is held until the body
+    /// ends, since libmicrohttpd sends nothing before; at most this much.
+    public var maxEarlyResponseBytes = 4 << 20
+    /// The whole request head must come within this many seconds of the
+    /// connection opening or the previous request ending (0: no limit).
+    public var headerTimeoutSeconds = 30
+    /// A request body must come at least this fast, in bytes a second over
+    /// each window of `bodyRateWindowSeconds`, while the server reads it (0: no limit).
+    public var minBodyRate = 256
+    public var bodyRateWindowSeconds = 10
+    /// Concurrent connections from one client address (0: no cap).
+    public var maxConnectionsPerClient = 0
 
     public init() {}
 }

@@ -20,6 +20,8 @@ public final class HTTPServer: Sendable {
     private let daemons = Mutex<[Daemon]>([])
     private let inFlight = Atomic<Int>(0)
     private let boundPort = Atomic<Int>(0)
+    /// Open connections, against `maxConnections` and `maxConnectionsPerClient`.
+    let clients = ClientCounts()
 
     /// The bound port (useful after asking for port 0).
     public var port: Int { boundPort.load(ordering: .relaxed) }
@@ -43,8 +45,10 @@ public final class HTTPServer: Sendable {
             throw HTTPServerError.cannotStart("cannot listen on \(host):\(port): \(error)")
         }
         let ipv6 = name.contains(":")
-        // libmicrohttpd's limit is per daemon; split the total over them.
-        let perDaemon = max(1, (limits.maxConnections + group.loops.count - 1) / group.loops.count)
+        // libmicrohttpd's limit is per daemon; split the total over them,
+        // with room above it for connections that are only answered 503.
+        let share = max(1, (limits.maxConnections + group.loops.count - 1) / group.loops.count)
+        let perDaemon = share + max(16, share / 8)
         var started: [Daemon] = []
         for (loop, fd) in zip(group.loops, listeners.fds) {
             let daemon = Daemon(loop: loop, server: self)
@@ -69,8 +73,20 @@ public final class HTTPServer: Sendable {
         while inFlight.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
             try? await EventLoop.sleep(for: .milliseconds(20))
         }
+        if inFlight.load(ordering: .relaxed) > 0 {
+            // Calls still in flight get their 503 (or their stream cut),
+            // with a moment for the answers to leave before the sockets close.
+            await onEachLoop(all) { $0.abandonAll() }
+            let flushed = ContinuousClock.now + Self.lastAnswersDelay
+            while inFlight.load(ordering: .relaxed) > 0 && ContinuousClock.now < flushed {
+                try? await EventLoop.sleep(for: .milliseconds(10))
+            }
+        }
         await stop()
     }
+
+    /// How long answers given at the end of the grace period get to leave.
+    static let lastAnswersDelay: Duration = .milliseconds(500)
 
     public func stop() async {
         let all = daemons.withLock { d in
@@ -98,34 +114,16 @@ public final class HTTPServer: Sendable {
     // MARK: - libmicrohttpd's access handler (on the daemon's loop)
 
     func access(_ daemon: Daemon, _ connection: OpaquePointer, _ url: String, _ method: String,
+                _ version: UnsafePointer<CChar>?,
                 _ uploadData: UnsafePointer<CChar>?, _ uploadSize: UnsafeMutablePointer<Int>,
                 _ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
-        guard let existing = reqCls.pointee else {
-            // First call: headers only.
-            let headers = values(connection, .HEADER_KIND, lowercase: true)
-            let exchange = Exchange(daemon: daemon, connection: connection, method: method, path: url, headers: headers,
-                                    query: values(connection, .GET_ARGUMENT_KIND, lowercase: false),
-                                    remoteAddress: Self.clientAddress(connection))
-            reqCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
-            daemon.opened(exchange)
-            inFlight.add(1, ordering: .relaxed)
-            if headers.count > limits.maxHeaderCount {
-                return queue(connection, exchange, .whole(responder.reject(.tooManyHeaders(limit: limits.maxHeaderCount), exchange.request)))
-            }
-            exchange.streaming = responder.streamsBody(method: method, path: url, headers: headers)
-            if exchange.streaming {
-                // The responder starts now and reads the body as it arrives.
-                exchange.dispatch(responder)
-                return .YES
-            }
-            if let length = headers.first(where: { $0.0 == "content-length" }).flatMap({ Int($0.1) }),
-               length > limits.maxBodyBytes {
-                // Refused before reading the body.
-                return queue(connection, exchange, .whole(responder.reject(.bodyTooLarge(limit: limits.maxBodyBytes), exchange.request)))
-            }
-            return .YES
+        let context = reqCls.pointee.map { Unmanaged<AnyObject>.fromOpaque($0).takeUnretainedValue() }
+        guard let exchange = context as? Exchange else {
+            // First call: headers only; the context is the URI logger's.
+            if let raw = reqCls.pointee { Unmanaged<AnyObject>.fromOpaque(raw).release() }
+            reqCls.pointee = nil
+            return begin(daemon, connection, url, method, context as? RawTarget, version, reqCls)
         }
-        let exchange = Unmanaged<Exchange>.fromOpaque(existing).takeUnretainedValue()
         if uploadSize.pointee > 0 {
             let n = uploadSize.pointee
             guard let uploadData else {
@@ -133,6 +131,7 @@ public final class HTTPServer: Sendable {
                 return .YES
             }
             let piece = UnsafeRawBufferPointer(start: uploadData, count: n)
+            exchange.noteReceived(n)
             if exchange.streaming {
                 // Not taken: the connection is now suspended, and
                 // libmicrohttpd offers the same bytes again after resuming.
@@ -163,6 +162,55 @@ public final class HTTPServer: Sendable {
         return queue(connection, exchange, exchange.pending)
     }
 
+    /// A request's headers are in: its exchange is made, and refused at
+    /// once when its framing is ambiguous, its target holds a NUL, it has
+    /// too many headers, or its declared body is over the limit.
+    private func begin(_ daemon: Daemon, _ connection: OpaquePointer, _ url: String, _ method: String,
+                       _ target: RawTarget?, _ version: UnsafePointer<CChar>?,
+                       _ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
+        let headers = values(connection, .HEADER_KIND, lowercase: true)
+        let exchange = Exchange(daemon: daemon, connection: connection, method: method, path: url, headers: headers,
+                                query: values(connection, .GET_ARGUMENT_KIND, lowercase: false),
+                                remoteAddress: Self.clientAddress(connection))
+        reqCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
+        daemon.opened(exchange)
+        inFlight.add(1, ordering: .relaxed)
+        // A connection answered 503/429 (or timed out) is not served, whatever it sends.
+        guard daemon.watch.headReceived(connection) else { return .NO }
+        let length: UInt64?
+        switch FramingCheck.bodyLength(rawHeaders(connection)) {
+        case .failure(let rejection):
+            return refuse(connection, exchange, rejection)
+        case .success(let declared):
+            length = declared
+        }
+        if let target, let rejection = FramingCheck.nul(inTarget: target.bytes, versionFollows: target.versionFollows(version)) {
+            return refuse(connection, exchange, rejection)
+        }
+        if headers.count > limits.maxHeaderCount {
+            return queue(connection, exchange, .whole(responder.reject(.tooManyHeaders(limit: limits.maxHeaderCount), exchange.request)))
+        }
+        exchange.streaming = responder.streamsBody(method: method, path: url, headers: headers)
+        if exchange.streaming {
+            // The responder starts now and reads the body as it arrives.
+            exchange.dispatch(responder)
+            return .YES
+        }
+        if let length, length > UInt64(limits.maxBodyBytes) {
+            // Refused before reading the body, whatever the length.
+            return refuse(connection, exchange, .bodyTooLarge(limit: limits.maxBodyBytes))
+        }
+        return .YES
+    }
+
+    /// An answer before the body, after which the connection is closed: the
+    /// bytes that follow cannot be trusted to be a next request.
+    private func refuse(_ connection: OpaquePointer, _ exchange: Exchange, _ rejection: HTTPRejection) -> MHD_Result {
+        var response = responder.reject(rejection, exchange.request)
+        response.headers.append(("Connection", "close"))
+        return queue(connection, exchange, .whole(response))
+    }
+
     private func queue(_ connection: OpaquePointer, _ exchange: Exchange, _ pending: Exchange.Pending) -> MHD_Result {
         exchange.queued = true
         let r: OpaquePointer?
@@ -189,11 +237,18 @@ public final class HTTPServer: Sendable {
         return MHD_queue_response(connection, UInt32(status), r)
     }
 
-    private static func clientAddress(_ connection: OpaquePointer) -> String {
+    static func clientAddress(_ connection: OpaquePointer) -> String {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
             wrpc_mhd_client_address(connection, buffer.baseAddress, buffer.count)
             return String(cString: buffer.baseAddress!)
         }
+    }
+
+    private func rawHeaders(_ connection: OpaquePointer) -> [FramingCheck.RawHeader] {
+        let box = Unmanaged.passRetained(RawHeaderBox())
+        defer { box.release() }
+        MHD_get_connection_values_n(connection, .HEADER_KIND, MHDCallbacks.collectWithLengths, box.toOpaque())
+        return box.takeUnretainedValue().headers
     }
 
     private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercase: Bool) -> [(String, String)] {

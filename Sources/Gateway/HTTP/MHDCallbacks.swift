@@ -3,30 +3,43 @@ import CMicroHTTPD
 /// libmicrohttpd's C callbacks: they capture nothing and find their daemon
 /// or exchange through the context pointer. All run on the daemon's loop.
 enum MHDCallbacks {
-    static let access: wrpc_mhd_access_handler = { cls, connection, url, method, _, uploadData, uploadSize, reqCls in
+    static let access: wrpc_mhd_access_handler = { cls, connection, url, method, version, uploadData, uploadSize, reqCls in
         let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
-        return daemon.server.access(daemon, connection!, String(cString: url!), String(cString: method!),
+        return daemon.server.access(daemon, connection!, String(cString: url!), String(cString: method!), version,
                                     uploadData, uploadSize!, reqCls!)
     }
 
-    static let completed: wrpc_mhd_completed_handler = { cls, _, reqCls, _ in
+    /// The first sight of a request: its target as received. What it
+    /// returns is the request's context until the access handler swaps it
+    /// for the `Exchange`.
+    static let uriLogger: wrpc_mhd_uri_logger = { _, uri, _ in
+        guard let uri else { return nil }
+        return Unmanaged.passRetained(RawTarget(uri)).toOpaque()
+    }
+
+    static let completed: wrpc_mhd_completed_handler = { cls, connection, reqCls, _ in
         guard let raw = reqCls?.pointee else { return }
         reqCls?.pointee = nil
         let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
-        let exchange = Unmanaged<Exchange>.fromOpaque(raw).takeRetainedValue()
+        if let connection { daemon.watch.requestEnded(connection) }
+        // A request libmicrohttpd refused before its headers were read never became an exchange.
+        guard let exchange = Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue() as? Exchange else { return }
         exchange.completed()
         daemon.closed(exchange)
         daemon.server.finishedRequest()
     }
 
-    /// A connection opened or closed; only HTTPS daemons ask.
+    /// A connection opened or closed: counted against the connection
+    /// limits, watched for slow clients, and given its TLS credentials.
     static let connection: MHD_NotifyConnectionCallback = { cls, connection, slot, code in
         let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
-        guard let tls = daemon.server.tls, let slot else { return }
+        guard let connection else { return }
         if code == .CONNECTION_NOTIFY_STARTED {
-            tls.connectionStarted(connection!, slot)
+            if let tls = daemon.server.tls, let slot { tls.connectionStarted(connection, slot) }
+            daemon.watch.started(connection, address: HTTPServer.clientAddress(connection))
         } else {
-            tls.connectionClosed(slot, loop: daemon.loop)
+            daemon.watch.closed(connection)
+            if let tls = daemon.server.tls, let slot { tls.connectionClosed(slot, loop: daemon.loop) }
         }
     }
 
@@ -39,6 +52,14 @@ enum MHDCallbacks {
 
     static let release: wrpc_mhd_free = { cls in
         Unmanaged<ReaderBox>.fromOpaque(cls!).release()
+    }
+
+    /// Headers as received, with their lengths (a NUL does not cut them short).
+    static let collectWithLengths: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
+        let box = Unmanaged<RawHeaderBox>.fromOpaque(cls!).takeUnretainedValue()
+        box.headers.append((name: Array(UnsafeRawBufferPointer(start: key, count: key == nil ? 0 : keySize)),
+                            value: Array(UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize))))
+        return .YES
     }
 
     static let collect: MHD_KeyValueIterator = { cls, _, key, value in
@@ -55,6 +76,10 @@ final class ReaderBox {
     let exchange: Exchange
     var response: OpaquePointer?
     init(_ exchange: Exchange) { self.exchange = exchange }
+}
+
+final class RawHeaderBox {
+    var headers: [FramingCheck.RawHeader] = []
 }
 
 final class ValueBox {
