@@ -16,6 +16,8 @@ typedef enum MHD_Result (*wrpc_mhd_access_handler)(void *cls, struct MHD_Connect
                                                    const char *upload_data, size_t *upload_data_size, void **req_cls);
 typedef void (*wrpc_mhd_completed_handler)(void *cls, struct MHD_Connection *connection, void **req_cls,
                                            enum MHD_RequestTerminationCode toe);
+/// Sees each request's target as sent (before libmicrohttpd decodes it).
+typedef void *(*wrpc_mhd_uri_log)(void *cls, const char *uri, struct MHD_Connection *connection);
 
 /// Starts a daemon without threads of its own, on a listening socket we
 /// made: our event loop waits on its epoll descriptor and calls MHD_run.
@@ -28,7 +30,8 @@ static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
                                                 wrpc_mhd_access_handler handler, void *handler_cls,
                                                 wrpc_mhd_completed_handler completed, void *completed_cls,
                                                 const char *tls_cert, const char *tls_key, const char *tls_priorities,
-                                                MHD_NotifyConnectionCallback notify, void *notify_cls) {
+                                                MHD_NotifyConnectionCallback notify, void *notify_cls,
+                                                wrpc_mhd_uri_log uri_log, void *uri_log_cls) {
     unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ipv6) flags |= MHD_USE_IPv6;
     struct MHD_OptionItem options[] = {
@@ -37,6 +40,7 @@ static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
         { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t) timeout_seconds, NULL },
         { MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t) memory_limit, NULL },
         { MHD_OPTION_LISTEN_SOCKET, (intptr_t) listen_fd, NULL },
+        { MHD_OPTION_URI_LOG_CALLBACK, (intptr_t) uri_log, uri_log_cls },
         { MHD_OPTION_END, 0, NULL },
         { MHD_OPTION_END, 0, NULL },
         { MHD_OPTION_END, 0, NULL },
@@ -45,10 +49,10 @@ static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
     };
     if (tls_cert && tls_key) {
         flags |= MHD_USE_TLS;
-        options[5] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) tls_cert };
-        options[6] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) tls_key };
-        options[7] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *) tls_priorities };
-        options[8] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) notify, notify_cls };
+        options[6] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) tls_cert };
+        options[7] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) tls_key };
+        options[8] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *) tls_priorities };
+        options[9] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) notify, notify_cls };
     }
     return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }

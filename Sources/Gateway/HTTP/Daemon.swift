@@ -16,6 +16,10 @@ final class Daemon: IOHandler, @unchecked Sendable {
     private var runScheduled = false
     /// Exchanges whose connection is open, so that stopping can resume them first.
     private var exchanges: [ObjectIdentifier: Exchange] = [:]
+    /// Each connection's current request target as sent, from the URI log
+    /// callback until the access handler takes it (a connection parses one
+    /// request at a time, so one entry per connection is enough).
+    private var targets: [OpaquePointer: String] = [:]
 
     init(loop: EventLoop, server: HTTPServer) {
         self.loop = loop
@@ -31,7 +35,7 @@ final class Daemon: IOHandler, @unchecked Sendable {
                 wrpc_mhd_start(listenFD, ipv6 ? 1 : 0, UInt32(connectionLimit), UInt32(limits.idleTimeoutSeconds),
                                limits.maxHeaderBytes, MHDCallbacks.access, me, MHDCallbacks.completed, me,
                                credentials == nil ? nil : cert.baseAddress, credentials == nil ? nil : key.baseAddress,
-                               wrpc_tls_priorities(), MHDCallbacks.connection, me)
+                               wrpc_tls_priorities(), MHDCallbacks.connection, me, MHDCallbacks.uriLog, me)
             }
         }
         guard let mhd = started else {
@@ -89,6 +93,15 @@ final class Daemon: IOHandler, @unchecked Sendable {
 
     // MARK: - Exchanges
 
+    func sawTarget(_ target: String, on connection: OpaquePointer) {
+        targets[connection] = target
+    }
+
+    /// The raw target of the request `connection` is on ("" if none was seen).
+    func takeTarget(_ connection: OpaquePointer) -> String {
+        targets.removeValue(forKey: connection) ?? ""
+    }
+
     func opened(_ exchange: Exchange) {
         exchanges[ObjectIdentifier(exchange)] = exchange
     }
@@ -116,6 +129,7 @@ final class Daemon: IOHandler, @unchecked Sendable {
         self.mhd = nil
         MHD_stop_daemon(mhd)
         exchanges = [:]
+        targets = [:]
     }
 }
 

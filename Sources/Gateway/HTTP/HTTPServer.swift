@@ -106,13 +106,20 @@ public final class HTTPServer: Sendable {
             let exchange = Exchange(daemon: daemon, connection: connection, method: method, path: url, headers: headers,
                                     query: values(connection, .GET_ARGUMENT_KIND, lowercase: false),
                                     remoteAddress: Self.clientAddress(connection))
+            exchange.target = daemon.takeTarget(connection)
             reqCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
             daemon.opened(exchange)
             inFlight.add(1, ordering: .relaxed)
             if headers.count > limits.maxHeaderCount {
                 return queue(connection, exchange, .whole(responder.reject(.tooManyHeaders(limit: limits.maxHeaderCount), exchange.request)))
             }
-            exchange.streaming = responder.streamsBody(method: method, path: url, headers: headers)
+            if responder.forwardsRaw(method: method, path: url, target: exchange.target) {
+                exchange.streaming = true
+                exchange.rawHeaders = rawValues(connection, .HEADER_KIND)
+                exchange.trailerSlot = RequestTrailers()
+            } else {
+                exchange.streaming = responder.streamsBody(method: method, path: url, headers: headers)
+            }
             if exchange.streaming {
                 // The responder starts now and reads the body as it arrives.
                 exchange.dispatch(responder)
@@ -194,6 +201,13 @@ public final class HTTPServer: Sendable {
             wrpc_mhd_client_address(connection, buffer.baseAddress, buffer.count)
             return String(cString: buffer.baseAddress!)
         }
+    }
+
+    private func rawValues(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [(String, [UInt8])] {
+        let box = Unmanaged.passRetained(RawValueBox())
+        defer { box.release() }
+        MHD_get_connection_values(connection, kind, MHDCallbacks.collectRaw, box.toOpaque())
+        return box.takeUnretainedValue().values
     }
 
     private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercase: Bool) -> [(String, String)] {

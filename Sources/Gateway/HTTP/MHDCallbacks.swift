@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CMicroHTTPD
 
 /// libmicrohttpd's C callbacks: they capture nothing and find their daemon
@@ -9,7 +12,19 @@ enum MHDCallbacks {
                                     uploadData, uploadSize!, reqCls!)
     }
 
-    static let completed: wrpc_mhd_completed_handler = { cls, _, reqCls, _ in
+    /// The request target exactly as sent; returns no request context, so
+    /// the access handler's first call still finds none.
+    static let uriLog: wrpc_mhd_uri_log = { cls, uri, connection in
+        let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
+        if let uri, let connection { daemon.sawTarget(String(cString: uri), on: connection) }
+        return nil
+    }
+
+    static let completed: wrpc_mhd_completed_handler = { cls, connection, reqCls, _ in
+        if let connection {
+            // A request refused before the access handler ran leaves its target.
+            _ = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue().takeTarget(connection)
+        }
         guard let raw = reqCls?.pointee else { return }
         reqCls?.pointee = nil
         let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
@@ -41,6 +56,13 @@ enum MHDCallbacks {
         Unmanaged<ReaderBox>.fromOpaque(cls!).release()
     }
 
+    static let collectRaw: MHD_KeyValueIterator = { cls, _, key, value in
+        let box = Unmanaged<RawValueBox>.fromOpaque(cls!).takeUnretainedValue()
+        let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: strlen($0))) } ?? []
+        box.values.append((String(cString: key!).lowercased(), bytes))
+        return .YES
+    }
+
     static let collect: MHD_KeyValueIterator = { cls, _, key, value in
         let box = Unmanaged<ValueBox>.fromOpaque(cls!).takeUnretainedValue()
         let k = String(cString: key!)
@@ -55,6 +77,11 @@ final class ReaderBox {
     let exchange: Exchange
     var response: OpaquePointer?
     init(_ exchange: Exchange) { self.exchange = exchange }
+}
+
+/// Header or trailer values as bytes (names in lower case), for forwards.
+final class RawValueBox {
+    var values: [(String, [UInt8])] = []
 }
 
 final class ValueBox {
