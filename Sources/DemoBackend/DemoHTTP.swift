@@ -76,7 +76,8 @@ enum DemoHTTP {
             try await inv.send(path: [], data: HandleResult.failure(code).encode())
         default:
             let index = "wrpc-gateway demo incoming-handler: /echo, /bytes/N, /sha256, /status/N, /trailers, /error/CASE\n"
-            try await whole(inv, status: path == "/" ? 200 : 404, contentType: "text/plain", Array(index.utf8))
+            try await whole(inv, status: path == "/" ? 200 : 404, contentType: "text/plain", Array(index.utf8),
+                            extra: [("x-path", Array(target.utf8))])
         }
     }
 
@@ -90,8 +91,9 @@ enum DemoHTTP {
         try await inv.send(path: ResponseHead.trailersPath, data: Fields.encodeOptional(trailers))
     }
 
-    static func whole(_ inv: Invocation, status: UInt16, contentType: String, _ bytes: [UInt8]) async throws {
-        try await answer(inv, status: status, headers: [("content-type", Array(contentType.utf8)), ("content-length", Array(String(bytes.count).utf8))])
+    static func whole(_ inv: Invocation, status: UInt16, contentType: String, _ bytes: [UInt8],
+                      extra: [(String, [UInt8])] = []) async throws {
+        try await answer(inv, status: status, headers: [("content-type", Array(contentType.utf8)), ("content-length", Array(String(bytes.count).utf8))] + extra)
         try await inv.sendStreamChunk(path: ResponseHead.bodyPath, bytes: bytes)
         try await end(inv, trailers: nil)
     }
