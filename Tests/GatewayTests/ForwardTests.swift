@@ -221,4 +221,29 @@ import WRPCTransport
         #expect(try await http(gateway.port, "GET", "/app/echo", headers: [("X-API-Key", "ops-secret-key")]).status == 403)
         #expect(try await http(gateway.port, "GET", "/app/echo", headers: [("X-API-Key", "ci-secret-key")]).status == 200)
     }
+
+    /// Several URLs are one pool: a member that refuses is ejected and the
+    /// request served by another.
+    @Test func pools() async throws {
+        let backend = try IncomingBackend()
+        defer { backend.stop() }
+        let refusing = try RefusingPort()
+        let gateway = try forwardingGateway([ForwardRoute(prefix: "/p", urls: [refusing.url, backend.url])])
+        defer { Task { await gateway.shutdown() } }
+        for _ in 0..<4 { #expect(try await http(gateway.port, "GET", "/p/status/201").status == 201) }
+        let functions = try await http(gateway.port, "GET", "/functions")
+        #expect(functions.json?[0]?["target"]?.stringValue == "\(refusing.url),\(backend.url)")
+    }
+
+    /// `--expose` names forwards `forward:PREFIX`: one it does not match is not served.
+    @Test func exposure() async throws {
+        let backend = try IncomingBackend()
+        defer { backend.stop() }
+        let gateway = try forwardingGateway([ForwardRoute(prefix: "/a", urls: [backend.url]), ForwardRoute(prefix: "/b", urls: [backend.url])]) {
+            $0.edge.exposure = Exposure(expose: ["forward:/a"])
+        }
+        defer { Task { await gateway.shutdown() } }
+        #expect(try await http(gateway.port, "GET", "/a/status/200").status == 200)
+        #expect(try await http(gateway.port, "GET", "/b/status/200").status == 404)
+    }
 }
