@@ -30,39 +30,46 @@ func forwardBenchmark(shared: String) async throws {
     defer { try? FileManager.default.removeItem(atPath: file) }
     guard truncate(file, off_t(size)) == 0 else { throw BenchError("truncate \(file): errno \(errno)") }
 
-    let rounds = Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 2
+    let rounds = Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 3
     let octets = ["-H", "Content-Type: application/octet-stream", "-H", "Expect:", "-H", "Wrpc-Timeout-Ms: 600000"]
     var up: [(Transfer, Transfer)] = []
     var down: [(Transfer, Transfer)] = []
+    // The gateway's peak resident set during each kind of transfer, in KiB.
+    var peaks: [String: Int] = [:]
+    func measure(_ name: String, _ body: () async throws -> Void) async throws -> Transfer {
+        resetPeakRSS(pid: gateway.pid)
+        let t = try await Transfer.measure(gateway.pid, size: size, body)
+        peaks[name] = max(peaks[name] ?? 0, peakRSS(pid: gateway.pid))
+        return t
+    }
     for _ in 0..<rounds {
-        let invokeUp = try await Transfer.measure(gateway.pid, size: size) {
+        let invokeUp = try await measure("invoke upload") {
             _ = try await curl(["-sS", "-f", "-o", "/dev/null", "-X", "POST"] + octets + ["-T", file, base + DemoAPI.upload], size: size)
         }
-        let forwardUp = try await Transfer.measure(gateway.pid, size: size) {
+        let forwardUp = try await measure("forward upload") {
             _ = try await curl(["-sS", "-f", "-o", "/dev/null", "-H", "Expect:", "-T", file, "\(base)/app/sink"], size: size)
         }
         up.append((invokeUp, forwardUp))
-        let invokeDown = try await Transfer.measure(gateway.pid, size: size) {
+        let invokeDown = try await measure("invoke download") {
             _ = try await curl(["-sS", "-f", "-o", "/dev/null", "-H", "Accept: application/octet-stream", "--json", #"{"n":\#(size)}"#,
                                 base + "/invoke/wrpc-gateway:demo/blobs@0.1.0/download"], size: size)
         }
-        let forwardDown = try await Transfer.measure(gateway.pid, size: size) {
+        let forwardDown = try await measure("forward download") {
             _ = try await curl(["-sS", "-f", "-o", "/dev/null", "\(base)/app/bytes/\(size)"], size: size)
         }
         down.append((invokeDown, forwardDown))
     }
-    let rss = peakRSS(pid: gateway.pid)
 
     printTitle("Forward: \(size >> 20) MiB through a forward vs `/invoke` with a raw body, loopback TCP")
-    print("One gateway process (`serve --wit demo/wit --forward /app=…`, its own process) in front of one backend in the bench process that serves both `blobs.upload`/`blobs.download` and `incoming-handler.handle` (`/sink` counts and drops, `/bytes/N` sends a 256 KiB buffer over and over: the same work either way). curl is the client for both (`-T` of a sparse file without `Expect`, `-o /dev/null`). \(rounds) rounds of /invoke then forward, back to back; median figures, the ratio is the median of the rounds' ratios (range in brackets). CPU-µs per MiB: the gateway process's (user + system).\n")
-    print("| direction | /invoke raw MB/s | forward MB/s | × /invoke | /invoke CPU-µs/MiB | forward CPU-µs/MiB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("One gateway process (`serve --wit demo/wit --forward /app=…`, its own process) in front of one backend in the bench process that serves both `blobs.upload`/`blobs.download` and `incoming-handler.handle` (`/sink` counts and drops, `/bytes/N` sends a 256 KiB buffer over and over: the same work either way). curl is the client for both (`-T` of a sparse file without `Expect`, `-o /dev/null`). \(rounds) rounds of /invoke then forward, back to back; median figures, the ratio is the median of the rounds' ratios (range in brackets). CPU-µs per MiB: the gateway process's (user + system); peak RSS: the gateway process's during that kind of transfer (its VmHWM reset before each), highest over the rounds.\n")
+    print("| direction | /invoke raw MB/s | forward MB/s | × /invoke | /invoke CPU-µs/MiB | forward CPU-µs/MiB | /invoke peak RSS | forward peak RSS |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for (name, runs) in [("upload", up), ("download", down)] {
         let ratios = runs.map { $0.1.megabytesPerSecond / $0.0.megabytesPerSecond }
         let ratio = String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min() ?? 0, ratios.max() ?? 0)
-        print("| \(name) | \(Int(median(runs.map(\.0.megabytesPerSecond)))) | \(Int(median(runs.map(\.1.megabytesPerSecond)))) | \(ratio) | \(Int(median(runs.map(\.0.cpuMicrosecondsPerMiB)))) | \(Int(median(runs.map(\.1.cpuMicrosecondsPerMiB)))) |")
+        print("| \(name) | \(Int(median(runs.map(\.0.megabytesPerSecond)))) | \(Int(median(runs.map(\.1.megabytesPerSecond)))) | \(ratio) | \(Int(median(runs.map(\.0.cpuMicrosecondsPerMiB)))) | \(Int(median(runs.map(\.1.cpuMicrosecondsPerMiB)))) | \((peaks["invoke \(name)"] ?? 0) / 1024) MiB | \((peaks["forward \(name)"] ?? 0) / 1024) MiB |")
     }
-    print("\nThe gateway process's peak RSS over all transfers: \(rss / 1024) MiB. CPU: \(machineDescription()).\n")
+    print("\nCPU: \(machineDescription()).\n")
 
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
         print("Small requests: skipped (wrk not installed)\n")

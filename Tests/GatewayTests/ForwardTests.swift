@@ -246,4 +246,29 @@ import WRPCTransport
         #expect(try await http(gateway.port, "GET", "/a/status/200").status == 200)
         #expect(try await http(gateway.port, "GET", "/b/status/200").status == 404)
     }
+
+    /// A handler that answers without reading the body (a 413, say): the
+    /// client still gets that answer once its upload is in, and the call
+    /// does not wait on the unread body.
+    @Test func answerWithoutReadingTheBody() async throws {
+        let backend = try IncomingBackend { inv in
+            _ = try await WireValue.collect("p", maxBytes: 1 << 20, next: { try await inv.next(path: []) },
+                                            endedEarly: ProtocolError.malformed("early"), RequestHead.decodeIncoming)
+            let head = ResponseHead(status: 413, headers: Fields(pairs: [("content-length", Array("8".utf8))]))
+            try await inv.send(path: [], data: HandleResult.response(head).encode())
+            try await inv.sendStreamChunk(path: ResponseHead.bodyPath, bytes: Array("too big\n".utf8))
+            try await inv.endStream(path: ResponseHead.bodyPath)
+            try await inv.send(path: ResponseHead.trailersPath, data: [0])
+            // Like the Go server: the connection stays open, the body unread.
+            try await Task.sleep(for: .seconds(3600))
+        }
+        defer { backend.stop() }
+        let gateway = try forwardingGateway([ForwardRoute(prefix: "/u", urls: [backend.url])]) { $0.streamIdleTimeout = .seconds(120) }
+        defer { Task { await gateway.shutdown() } }
+        let size = 24 << 20
+        let raw = try await rawHTTP(gateway.port, "PUT /u/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: \(size)\r\n\r\n",
+                                    body: [UInt8](repeating: 1, count: size))
+        let reply = try parseReply(raw)
+        #expect(reply.status == 413 && reply.text == "too big\n")
+    }
 }

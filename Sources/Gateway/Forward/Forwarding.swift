@@ -42,7 +42,9 @@ extension Gateway {
                             answered.set()
                             request.bodyStream?.discard()
                         }
-                        for try await _ in group {}
+                        // Answered in full: a body still being sent to a
+                        // backend that stopped reading it is not waited for.
+                        for try await _ in group where answered.isSet { group.cancelAll() }
                     }
                 }
             }
