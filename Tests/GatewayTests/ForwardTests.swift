@@ -145,11 +145,13 @@ import WRPCTransport
         let refusing = try RefusingPort()
         let silent = try MisbehavingBackend(.silent)
         defer { silent.stop() }
-        let deadline: Duration = .milliseconds(300)
         let gateway = try forwardingGateway([ForwardRoute(prefix: "/app", urls: [backend.url]),
-                                             ForwardRoute(prefix: "/down", urls: [refusing.url]),
-                                             ForwardRoute(prefix: "/silent", urls: [silent.url])]) { $0.defaultTimeout = deadline }
+                                             ForwardRoute(prefix: "/down", urls: [refusing.url])])
         defer { Task { await gateway.shutdown() } }
+        // A short deadline only where nothing answers.
+        let deadline: Duration = .milliseconds(300)
+        let hanging = try forwardingGateway([ForwardRoute(prefix: "/silent", urls: [silent.url])]) { $0.defaultTimeout = deadline }
+        defer { Task { await hanging.shutdown() } }
         let refused = try await http(gateway.port, "GET", "/app/error/connection-refused")
         #expect(refused.status == 502)
         #expect(refused.json?["code"]?.stringValue == "upstream_error_code")
@@ -159,7 +161,7 @@ import WRPCTransport
         let down = try await http(gateway.port, "GET", "/down/x")
         #expect(down.status == 503 && down.json?["code"]?.stringValue == "unavailable")
         let started = ContinuousClock.now
-        let hung = try await http(gateway.port, "GET", "/silent/x")
+        let hung = try await http(hanging.port, "GET", "/silent/x")
         #expect(hung.status == 504 && hung.json?["code"]?.stringValue == "deadline_exceeded")
         #expect(ContinuousClock.now - started >= deadline)
         let metrics = try await http(gateway.port, "GET", "/metrics").text
