@@ -252,7 +252,9 @@ import WRPCTransport
     /// A handler that answers without reading the body (a 413, say): the
     /// client still gets that answer once its upload is in, and the call
     /// does not wait on the unread body.
-    @Test func answerWithoutReadingTheBody() async throws {
+    /// (A heavy transfer's turn: tests beside it that measure the resident
+    /// set must not see its buffers.)
+    @Test(.heavyTransfer) func answerWithoutReadingTheBody() async throws {
         let backend = try IncomingBackend { inv in
             _ = try await WireValue.collect("p", maxBytes: 1 << 20, next: { try await inv.next(path: []) },
                                             endedEarly: ProtocolError.malformed("early"), RequestHead.decodeIncoming)
@@ -268,8 +270,12 @@ import WRPCTransport
         let gateway = try forwardingGateway([ForwardRoute(prefix: "/u", urls: [backend.url])]) { $0.streamIdleTimeout = .seconds(120) }
         defer { Task { await gateway.shutdown() } }
         let size = 24 << 20
-        let raw = try await rawHTTP(gateway.port, "PUT /u/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: \(size)\r\n\r\n",
-                                    body: [UInt8](repeating: 1, count: size))
+        let stream = try await TCPTransport(host: "127.0.0.1", port: gateway.port).connect()
+        defer { stream.close() }
+        try await stream.write(Array("PUT /u/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: \(size)\r\n\r\n".utf8))
+        try await ForwardTransferTests.upload(stream, size: size)
+        var raw: [UInt8] = []
+        while case let bytes = try await stream.read(), !bytes.isEmpty { raw += bytes }
         let reply = try parseReply(raw)
         #expect(reply.status == 413 && reply.text == "too big\n")
     }
