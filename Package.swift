@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "DemoBackend",
             dependencies: [
-                "WRPCTransport", "ComponentValues", "WIT",
+                "WRPCTransport", "ComponentValues", "WIT", "WasiHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "EventLoops", "WRPCTransport", "BackendPool", "ComponentValues", "WIT", "CMicroHTTPD", "CSystemShims", "CurlClient", "Console", "EdgePolicy",
+                "EventLoops", "WRPCTransport", "BackendPool", "ComponentValues", "WIT", "WasiHTTP", "CMicroHTTPD", "CSystemShims", "CurlClient", "Console", "EdgePolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -36,6 +36,7 @@ public enum DemoBackend {
                 }
             }
         }
+        DemoHTTP.register(&server)
         return server
     }
 

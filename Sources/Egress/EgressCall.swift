@@ -106,17 +106,8 @@ struct EgressCall {
     /// Reads frames on `path` until `decode` makes a value of them; more
     /// than `maxParameterBytes` without one is refused, not buffered.
     private func collect<T>(path: [UInt32], _ what: String, _ decode: ([UInt8]) throws -> T?) async throws -> T {
-        var bytes: [UInt8] = []
-        while true {
-            if let value = try decode(bytes) { return value }
-            guard bytes.count <= Self.maxParameterBytes else {
-                throw WasiHTTPError.malformed("\(what) over \(Self.maxParameterBytes) bytes")
-            }
-            guard let more = try await inv.next(path: path) else {
-                throw ProtocolError.malformed("the caller's \(what) ended early")
-            }
-            bytes += more
-        }
+        try await WireValue.collect(what, maxBytes: Self.maxParameterBytes, next: { try await inv.next(path: path) },
+                                    endedEarly: ProtocolError.malformed("the caller's \(what) ended early"), decode)
     }
 
     private func answer(_ result: HandleResult, _ outcome: Outcome) async throws {
@@ -235,10 +226,8 @@ struct EgressCall {
     }
 
     private func futureTrailers() async throws -> Fields? {
-        try await collect(path: RequestHead.trailersPath, "request trailers") { bytes -> Fields?? in
-            let (fields, complete) = try Fields.decodeOptional(bytes)
-            return complete ? .some(fields) : nil
-        }
+        try await WireValue.trailers(maxBytes: Self.maxParameterBytes, next: { try await inv.next(path: RequestHead.trailersPath) },
+                                     endedEarly: ProtocolError.malformed("the caller's request trailers ended early"))
     }
 
     static func url(_ head: RequestHead) -> String? {

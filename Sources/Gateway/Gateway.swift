@@ -4,6 +4,7 @@ import EdgePolicy
 import EventLoops
 import Foundation
 import Logging
+import WasiHTTP
 import WIT
 import WRPCTransport
 
@@ -18,6 +19,10 @@ public final class Gateway: Sendable {
     let functionPools: [BackendPool]
     /// Each instance's pool, for readiness.
     let instancePools: [String: BackendPool]
+    /// The forwards, longest prefix first, with each one's pool and counters.
+    let forwards: ForwardTable
+    let forwardPools: [BackendPool]
+    let forwardCounters: [ForwardCounters]
     /// `/openapi.json`, made once.
     public let openAPI: [UInt8]
     let logger: Logger
@@ -27,13 +32,17 @@ public final class Gateway: Sendable {
     /// The HTTPS credentials, when serving HTTPS.
     public let tls: TLSContext?
 
-    public init(resolve: Resolve, world: String? = nil, config: GatewayConfig, group: EventLoopGroup = .shared,
+    /// `resolve` may be nil when the gateway only forwards.
+    public init(resolve: Resolve?, world: String? = nil, config: GatewayConfig, group: EventLoopGroup = .shared,
                 logger: Logger = Logger(label: "wrpc-gateway")) throws {
         self.config = config
         self.logger = logger
         let metrics = GatewayMetrics()
         self.metrics = metrics
-        let everything = try FunctionTable(resolve: resolve, world: world)
+        guard resolve != nil || !config.forwards.isEmpty else {
+            throw GatewaySetupError("nothing to serve: give a WIT (--wit) or a forward (--forward)")
+        }
+        let everything = try resolve.map { try FunctionTable(resolve: $0, world: world) } ?? .none
         if let implied = everything.impliedWorld {
             logger.info("serving the only world of a package without interfaces",
                         metadata: ["world": .string(implied), "functions": .stringConvertible(everything.functions.count)])
@@ -61,18 +70,26 @@ public final class Gateway: Sendable {
         }
         var instancePools: [String: BackendPool] = [:]
         for instance in table.instances { instancePools[instance] = try pool(config.targetURLs(for: instance)) }
-        if instancePools.isEmpty { _ = try pool(config.targets) }
+        if instancePools.isEmpty && !config.targets.isEmpty { _ = try pool(config.targets) }
+        // Forwards under exposure and policy by the name `forward:PREFIX`.
+        let forwards = try ForwardTable(config.forwards.filter { config.edge.exposure.serves([$0.name]) })
+        for hidden in config.forwards where !config.edge.exposure.serves([hidden.name]) {
+            logger.notice("forward hidden by --expose/--hide", metadata: ["forward": .string(hidden.name)])
+        }
+        self.forwards = forwards
+        forwardPools = try forwards.routes.map { try pool($0.urls) }
+        forwardCounters = forwards.routes.map { ForwardCounters(prefix: $0.prefix, factory: metrics.factory) }
         self.pools = pools
         self.instancePools = instancePools
         functionPools = table.functions.map { instancePools[$0.instance]! }
-        openAPI = OpenAPIDocument.generate(table: table, title: "wrpc-gateway: \(resolve.main.name)",
+        openAPI = OpenAPIDocument.generate(table: table, title: resolve.map { "wrpc-gateway: \($0.main.name)" } ?? "wrpc-gateway",
                                            urlStreams: !config.urlFetch.allowedPrefixes.isEmpty, security: OpenAPISecurity(config.edge))
         var edgeConfig = config.edge
         if config.console {
             edgeConfig.publicRoutes.paths.insert("/")
             edgeConfig.publicRoutes.prefixes.append("/console/")
         }
-        edge = EdgeMiddleware.chain(edgeConfig, table: table, metrics: metrics)
+        edge = EdgeMiddleware.chain(edgeConfig, table: table, forwards: forwards, metrics: metrics)
         tls = try config.tls.map(TLSContext.init)
         let box = ResponderBox()
         server = HTTPServer(limits: config.http, group: group, responder: box, tls: tls)
@@ -206,6 +223,10 @@ public final class Gateway: Sendable {
             }
             return await invoke(request, sink)
         }
+        if let match = forwards.match(path: path, target: request.target) {
+            sink.route(match.route.name)
+            return await forward(request, match, sink)
+        }
         if config.console && (path == "/" || path.hasPrefix("/console/")) {
             sink.route("console")
             guard request.method == "GET" || request.method == "HEAD" else {
@@ -249,8 +270,20 @@ public final class Gateway: Sendable {
         HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: value.bytes + [0x0A])
     }
 
+    /// The functions, then the forwards (each with `forward`: its prefix).
     private func functionList() -> HTTPResponse {
-        Self.json(200, .array(table.functions.map { c in
+        let forwarded: [JSONValue] = forwards.routes.indices.map { i in
+            let pool = forwardPools[i]
+            return .object([
+                ("forward", .string(forwards.routes[i].prefix)),
+                ("instance", .string(WrpcHTTPWIT.incomingInstance)),
+                ("name", .string("handle")),
+                ("path", .string(forwards.routes[i].prefix)),
+                ("target", .string(pool.target)),
+                ("backends", .array(pool.status.map(Self.backendJSON))),
+            ])
+        }
+        return Self.json(200, .array(table.functions.map { c in
             var members: [(String, JSONValue)] = [
                 ("instance", .string(c.instance)),
                 ("name", .string(c.function.name)),
@@ -262,7 +295,7 @@ public final class Gateway: Sendable {
             ]
             if let docs = c.function.docs { members.append(("docs", .string(docs))) }
             return .object(members)
-        }))
+        } + forwarded))
     }
 
     static func backendJSON(_ b: BackendStatus) -> JSONValue {
@@ -286,6 +319,7 @@ public final class Gateway: Sendable {
         }
         let targets = JSONValue.object(unhealthy.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
         let down = instancePools.filter { !$0.value.isHealthy }.keys.sorted()
+            + forwards.routes.indices.filter { !forwardPools[$0].isHealthy }.map { forwards.routes[$0].name }
         if down.isEmpty {
             return Self.json(200, .object([("status", .string("ready")), ("unhealthy", targets)]))
         }
@@ -311,5 +345,9 @@ private final class ResponderBox: HTTPResponder, @unchecked Sendable {
 
     func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse {
         gateway!.reject(rejection, request)
+    }
+
+    func forwardsRaw(method: String, path: String, target: String) -> Bool {
+        gateway!.forwardsRaw(method: method, path: path, target: target)
     }
 }

@@ -11,6 +11,8 @@ public struct GatewayConfig: Sendable {
     public var targets: [String]
     /// Instances served elsewhere: instance → their pool's backend URLs.
     public var routes: [String: [String]] = [:]
+    /// HTTP forwarded as it comes to `wrpc:http/incoming-handler` backends, by path prefix.
+    public var forwards: [ForwardRoute] = []
     /// How pools balance, eject and re-resolve.
     public var pool = PoolSettings()
     public var host = "127.0.0.1"

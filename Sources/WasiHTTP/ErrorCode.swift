@@ -140,6 +140,14 @@ public enum ErrorCode: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The case named `name` (as the WIT spells it), for cases without a payload.
+    public static func simple(named name: String) -> ErrorCode? {
+        guard let i = names.firstIndex(of: name) else { return nil }
+        // Just the case number: a case with a payload needs more and is refused.
+        var r = CMReader([UInt8(i)])
+        return try? read(&r)
+    }
+
     /// Whether the case is one of the timeouts (a gateway answers those 504).
     public var isTimeout: Bool {
         switch self {

@@ -13,6 +13,7 @@ struct Bench {
         "stream": streamBenchmark,
         "fairness": fairnessBenchmark,
         "egress": egressBenchmark,
+        "forward": forwardBenchmark,
         "security": securityBenchmark,
         "pool": poolBenchmark,
         "failover": failoverBenchmark,

@@ -79,3 +79,9 @@ func peakRSS(pid: Int32) -> Int {
     }
     return 0
 }
+
+/// Resets a process's VmHWM to its current resident set (`clear_refs` 5),
+/// so the next `peakRSS` is the peak of what ran in between.
+func resetPeakRSS(pid: Int32) {
+    try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
+}

@@ -27,6 +27,8 @@ struct DemoCommand: AsyncParsableCommand {
             ?? "unix://\(NSTemporaryDirectory())wrpc-gateway-demo-\(getpid()).sock"
         let listener = try await Transports.server(for: backendURL)
         var config = GatewayConfig(target: listener.address)
+        // The backend's incoming-handler app, as plain HTTP under /app.
+        config.forwards = [ForwardRoute(prefix: "/app", urls: [listener.address])]
         // First: it sizes the event loops, which the backend then serves on.
         try await server.apply(to: &config)
         let backendServer = try DemoBackend.server()
@@ -70,6 +72,15 @@ struct DemoCommand: AsyncParsableCommand {
                   curl -s \(base)/invoke/\(kv)/open --json '{"identifier": "fruit"}'
 
                 Every function: curl -s \(base)/functions
+
+                Plain HTTP under /app goes to the backend's wrpc:http/incoming-handler:
+
+                  curl -si \(base)/app/echo -d 'hello' -H 'x-demo: 1'
+                  curl -s \(base)/app/bytes/1048576 | sha256sum
+                  head -c 10000000 /dev/urandom | curl -s -T - \(base)/app/sha256
+                  curl -si \(base)/app/status/418
+                  curl -s --raw \(base)/app/trailers
+                  curl -si \(base)/app/error/connection-refused
 
                 The egress (wrpc:http/outgoing-handler@0.1.0: outgoing HTTP for wRPC
                 callers, with libcurl) listens on \(egressAddress) and may fetch

@@ -174,6 +174,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("route"), help: "INSTANCE=URL[,URL…]: send one instance to other backends; repeatable (env WRPC_GATEWAY_ROUTES, comma-separated).")
     var routes: [String] = []
 
+    @Option(name: .customLong("forward"), help: "PREFIX=URL[,URL…]: pass HTTP requests under PREFIX, any method, as they are to the wrpc:http/incoming-handler at those backends; repeatable (env WRPC_GATEWAY_FORWARDS, comma-separated).")
+    var forwards: [String] = []
+
     @Option(name: .customLong("feature"), help: "Enable @unstable items of this feature; repeatable (env WRPC_GATEWAY_FEATURES, comma-separated).")
     var features: [String] = []
 
@@ -186,12 +189,18 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try server.bootstrapLogging()
-        guard let witPath = wit ?? Environment.value("wit") else { throw ValidationError("--wit (or WRPC_GATEWAY_WIT) is required") }
+        let forwardRoutes = try RouteSpecs.parse(Environment.list(forwards, "forwards"), flag: "--forward", key: "PREFIX")
+            .map { ForwardRoute(prefix: $0.key, urls: $0.value) }
+        let witPath = wit ?? Environment.value("wit")
+        guard witPath != nil || !forwardRoutes.isEmpty else {
+            throw ValidationError("--wit (or WRPC_GATEWAY_WIT) is required, unless the gateway only forwards (--forward)")
+        }
         let targetURLs = Environment.urls(targets, "target")
-        guard !targetURLs.isEmpty else { throw ValidationError("--target (or WRPC_GATEWAY_TARGET) is required") }
-        let resolve = try WITSource.load(witPath, options: LoadOptions(features: Set(Environment.list(features, "features"))))
+        guard !targetURLs.isEmpty || witPath == nil else { throw ValidationError("--target (or WRPC_GATEWAY_TARGET) is required") }
+        let resolve = try witPath.map { try WITSource.load($0, options: LoadOptions(features: Set(Environment.list(features, "features")))) }
         var config = GatewayConfig(targets: targetURLs)
         config.routes = try RouteSpecs.parse(Environment.list(routes, "routes"))
+        config.forwards = forwardRoutes
         try await server.apply(to: &config)
         let gateway = try Gateway(resolve: resolve, world: world ?? Environment.value("world"), config: config)
         let egressServing = try await (egressListen ?? Environment.value("egress-listen")).asyncMap {

@@ -767,6 +767,8 @@
       main.replaceChildren(h('p', { class: 'bad', text: `Could not load the functions: ${e.message}` }));
       return;
     }
+    // Forwards (plain HTTP passed to incoming handlers) have no form here.
+    functions = functions.filter((fn) => !fn.forward);
     schemas = (doc.components && doc.components.schemas) || {};
     const paths = doc.paths || {};
     const groups = new Map();

@@ -6,7 +6,7 @@ import EdgePolicy
 /// authentication (floods cost no signature checks), an identity rate limit
 /// after it, and the policy last.
 enum EdgeMiddleware {
-    static func chain(_ config: EdgeConfig, table: FunctionTable, metrics: GatewayMetrics) -> MiddlewareChain {
+    static func chain(_ config: EdgeConfig, table: FunctionTable, forwards: ForwardTable, metrics: GatewayMetrics) -> MiddlewareChain {
         var chain: [any HTTPMiddleware] = [SecurityHeadersMiddleware()]
         if let cors = config.cors { chain.append(CORSMiddleware(policy: cors, metrics: metrics)) }
         let limiter = config.rateLimit.map { RateLimiter($0) }
@@ -19,7 +19,7 @@ enum EdgeMiddleware {
         if let limiter, limiter.limit.key == .identity {
             chain.append(RateLimitMiddleware(limiter: limiter, publicRoutes: config.publicRoutes, metrics: metrics))
         }
-        if let policy = config.policy { chain.append(AuthorizationMiddleware(policy: policy, table: table, metrics: metrics)) }
+        if let policy = config.policy { chain.append(AuthorizationMiddleware(policy: policy, table: table, forwards: forwards, metrics: metrics)) }
         return MiddlewareChain(middlewares: chain)
     }
 }

@@ -32,6 +32,11 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     let remoteAddress: String
 
     var streaming = false
+    /// The request target as sent.
+    var target = ""
+    /// Set for forwards: header bytes as sent, and the chunked body's trailers.
+    var rawHeaders: [(String, [UInt8])] = []
+    var trailerSlot: RequestTrailers?
     var body: [UInt8] = []
     var tooLarge = false
     var bodyEnded = false
@@ -71,8 +76,12 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     }
 
     var request: HTTPRequest {
-        HTTPRequest(method: method, path: path, headers: headers, query: query, body: body,
-                    bodyStream: streaming ? BodyReader(requestBody) : nil, remoteAddress: remoteAddress)
+        var r = HTTPRequest(method: method, path: path, headers: headers, query: query, body: body,
+                            bodyStream: streaming ? BodyReader(requestBody) : nil, remoteAddress: remoteAddress)
+        r.target = target
+        r.rawHeaders = rawHeaders
+        r.trailers = trailerSlot
+        return r
     }
 
     // MARK: - Suspending and resuming (loop thread)
@@ -151,6 +160,10 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     func endBody() {
         bodyEnded = true
         fullDuplex.store(false, ordering: .releasing)
+        if let trailerSlot, let connection, headers.contains(where: { $0.0 == "transfer-encoding" && $0.1.lowercased().contains("chunked") }) {
+            // Before the end is reported: whoever reads the end reads these.
+            trailerSlot.fields = RawValues.byName(RawValues.collect(connection, .FOOTER_KIND))
+        }
         if streaming { requestBody.finish() }
     }
 

@@ -1,4 +1,5 @@
 import EventLoops
+import Synchronization
 
 public struct HTTPRequest: Sendable {
     public let method: String
@@ -13,6 +14,15 @@ public struct HTTPRequest: Sendable {
     public let bodyStream: BodyReader?
     /// The client's IP address (the peer of the connection).
     public let remoteAddress: String
+    /// The request target exactly as sent (percent-encoding, `..` and the
+    /// query untouched); "" when the server did not see it.
+    public var target = ""
+    /// For requests passed on as they came (forwards): every header with its
+    /// value's bytes as sent, names in lower case, in order; else empty.
+    public var rawHeaders: [(String, [UInt8])] = []
+    /// For such requests: the trailers of a chunked body, filled in before
+    /// the body's end is read.
+    public var trailers: RequestTrailers?
 
     public init(method: String, path: String, headers: [(String, String)], query: [(String, String)] = [],
                 body: [UInt8] = [], bodyStream: BodyReader? = nil, remoteAddress: String = "") {
@@ -45,4 +55,18 @@ public struct BodyReader: Sendable {
 
     /// Stop reading: the rest is read from the client and dropped.
     public func discard() { queue.cancel(CancellationError()) }
+}
+
+/// A chunked request's trailers: set by the server when the body ends,
+/// before the body stream reports its end.
+public final class RequestTrailers: Sendable {
+    private let value = Mutex<[(String, [UInt8])]?>(nil)
+
+    public init() {}
+
+    /// nil while the body has not ended, or when it was not chunked.
+    public var fields: [(String, [UInt8])]? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
 }

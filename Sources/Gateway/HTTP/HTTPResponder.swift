@@ -8,6 +8,14 @@ public protocol HTTPResponder: Sendable {
     func streamsBody(method: String, path: String, headers: [(String, String)]) -> Bool
     /// The answer to a request the server refuses before it reaches `respond`.
     func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse
+    /// Whether this request is passed on as it came (a forward): its body is
+    /// streamed, and it carries its raw header bytes and chunked trailers.
+    /// `path` is decoded, `target` as sent.
+    func forwardsRaw(method: String, path: String, target: String) -> Bool
+}
+
+extension HTTPResponder {
+    public func forwardsRaw(method: String, path: String, target: String) -> Bool { false }
 }
 
 /// Early refusals the server answers itself, before any handler runs.

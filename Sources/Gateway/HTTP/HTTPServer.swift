@@ -172,13 +172,15 @@ public final class HTTPServer: Sendable {
         let exchange = Exchange(daemon: daemon, connection: connection, method: method, path: url, headers: headers,
                                 query: values(connection, .GET_ARGUMENT_KIND, lowercase: false),
                                 remoteAddress: Self.clientAddress(connection))
+        exchange.target = target?.text ?? ""
         reqCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
         daemon.opened(exchange)
         inFlight.add(1, ordering: .relaxed)
         // A connection answered 503/429 (or timed out) is not served, whatever it sends.
         guard daemon.watch.headReceived(connection) else { return .NO }
+        let raw = RawValues.collect(connection, .HEADER_KIND)
         let length: UInt64?
-        switch FramingCheck.bodyLength(rawHeaders(connection)) {
+        switch FramingCheck.bodyLength(raw) {
         case .failure(let rejection):
             return refuse(connection, exchange, rejection)
         case .success(let declared):
@@ -190,7 +192,13 @@ public final class HTTPServer: Sendable {
         if headers.count > limits.maxHeaderCount {
             return queue(connection, exchange, .whole(responder.reject(.tooManyHeaders(limit: limits.maxHeaderCount), exchange.request)))
         }
-        exchange.streaming = responder.streamsBody(method: method, path: url, headers: headers)
+        if responder.forwardsRaw(method: method, path: url, target: exchange.target) {
+            exchange.streaming = true
+            exchange.rawHeaders = RawValues.byName(raw)
+            exchange.trailerSlot = RequestTrailers()
+        } else {
+            exchange.streaming = responder.streamsBody(method: method, path: url, headers: headers)
+        }
         if exchange.streaming {
             // The responder starts now and reads the body as it arrives.
             exchange.dispatch(responder)
@@ -242,13 +250,6 @@ public final class HTTPServer: Sendable {
             wrpc_mhd_client_address(connection, buffer.baseAddress, buffer.count)
             return String(cString: buffer.baseAddress!)
         }
-    }
-
-    private func rawHeaders(_ connection: OpaquePointer) -> [FramingCheck.RawHeader] {
-        let box = Unmanaged.passRetained(RawHeaderBox())
-        defer { box.release() }
-        MHD_get_connection_values_n(connection, .HEADER_KIND, MHDCallbacks.collectWithLengths, box.toOpaque())
-        return box.takeUnretainedValue().headers
     }
 
     private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercase: Bool) -> [(String, String)] {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CMicroHTTPD
 
 /// libmicrohttpd's C callbacks: they capture nothing and find their daemon

@@ -63,6 +63,12 @@ public struct GatewayMetrics: Sendable {
         counter("wrpc_gateway_edge_refusals_total", [("reason", reason)]).increment()
     }
 
+    /// A forward that failed: `kind` is the handler's `error-code` case, or
+    /// the gateway's error code (`unavailable`, `deadline_exceeded`, …).
+    func forwardUpstreamError(prefix: String, kind: String) {
+        counter("wrpc_gateway_forward_upstream_errors_total", [("forward", prefix), ("kind", kind)]).increment()
+    }
+
     func upstreamError(_ kind: String) {
         counter("wrpc_gateway_upstream_errors_total", [("kind", kind)]).increment()
     }

@@ -53,6 +53,9 @@ public struct FunctionTable: Sendable {
         self.impliedWorld = impliedWorld
     }
 
+    /// No functions: a gateway that only forwards.
+    public static var none: FunctionTable { FunctionTable(functions: [], impliedWorld: nil) }
+
     /// The table without the functions `keep` refuses: they are then unknown
     /// to calls, `/functions` and the OpenAPI document alike.
     public func filtered(_ keep: (CallableFunction) -> Bool) -> FunctionTable {
