@@ -9,6 +9,9 @@ let package = Package(
     products: [
         .executable(name: "wrpc-gateway", targets: ["wrpc-gateway"]),
         .library(name: "WIT", targets: ["WIT"]),
+        // For the fuzz targets in fuzz/, a package of their own.
+        .library(name: "ComponentValues", targets: ["ComponentValues"]),
+        .library(name: "WRPCTransport", targets: ["WRPCTransport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

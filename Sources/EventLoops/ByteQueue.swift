@@ -27,8 +27,18 @@ public final class ByteQueue: Sendable {
         var reader: UnsafeContinuation<[UInt8]?, any Error>?
         var writer: UnsafeContinuation<Void, any Error>?
         var onReadable: (@Sendable () -> Void)?
+        /// `onReadable` is due once this much is held (a batching reader
+        /// asked for more than one byte), or at the end.
+        var readableAt = 1
         var onWritable: (@Sendable () -> Void)?
         var peak = 0
+
+        /// The consumer's wake-up, if what is held now is what it waits for.
+        mutating func takeReadable() -> (@Sendable () -> Void)? {
+            guard count >= readableAt, let wake = onReadable else { return nil }
+            onReadable = nil
+            return wake
+        }
 
         mutating func takeAll() -> [UInt8] {
             var out: [UInt8]
@@ -94,8 +104,7 @@ public final class ByteQueue: Sendable {
             s.chunks.append(bytes)
             s.count += bytes.count
             s.peak = max(s.peak, s.count)
-            defer { s.onReadable = nil }
-            return (nil, s.onReadable, s.count > highWater)
+            return (nil, s.takeReadable(), s.count > highWater)
         }
         if let reader {
             reader.resume(returning: bytes)
@@ -149,8 +158,7 @@ public final class ByteQueue: Sendable {
             s.chunks.append(Array(bytes))
             s.count += bytes.count
             s.peak = max(s.peak, s.count)
-            defer { s.onReadable = nil }
-            return (true, nil, s.onReadable)
+            return (true, nil, s.takeReadable())
         }
         reader?.resume(returning: Array(bytes))
         wake?()
@@ -241,13 +249,26 @@ public final class ByteQueue: Sendable {
 
     /// Copies up to `buffer.count` held bytes, for a consumer that cannot wait.
     public func read(into buffer: UnsafeMutableRawBufferPointer, onReadable: @escaping @Sendable () -> Void) -> ReadOutcome {
-        let (outcome, space, wake): (ReadOutcome, UnsafeContinuation<Void, any Error>?, (@Sendable () -> Void)?) = state.withLock { s in
-            if let e = s.cancelled { return (.failed(e), nil, nil) }
-            guard s.count > 0 else {
-                if let f = s.failure { return (.failed(f), nil, nil) }
-                if s.finished { return (.end, nil, nil) }
+        read(into: buffer, minimum: 1, onReadable: onReadable).outcome
+    }
+
+    /// Like `read(into:onReadable:)`, for a consumer that would rather send
+    /// fewer, larger pieces: while fewer than `minimum` bytes are held and the
+    /// producer has not ended, nothing is copied (`.wouldBlock`), and
+    /// `onReadable` comes once `minimum` is reached or at the end. `held`
+    /// says how much waits, so the consumer can bound how long small bytes
+    /// wait (and take them with `minimum` 1 then).
+    public func read(into buffer: UnsafeMutableRawBufferPointer, minimum: Int,
+                     onReadable: @escaping @Sendable () -> Void) -> (outcome: ReadOutcome, held: Int) {
+        let (outcome, held, space, wake): (ReadOutcome, Int, UnsafeContinuation<Void, any Error>?, (@Sendable () -> Void)?) = state.withLock { s in
+            if let e = s.cancelled { return (.failed(e), 0, nil, nil) }
+            let ended = s.finished || s.failure != nil
+            guard s.count > 0, s.count >= minimum || ended else {
+                if let f = s.failure { return (.failed(f), 0, nil, nil) }
+                if s.finished { return (.end, 0, nil, nil) }
                 s.onReadable = onReadable
-                return (.wouldBlock, nil, nil)
+                s.readableAt = max(1, minimum)
+                return (.wouldBlock, s.count, nil, nil)
             }
             var copied = 0
             while copied < buffer.count, let first = s.chunks.first {
@@ -264,11 +285,11 @@ public final class ByteQueue: Sendable {
             }
             s.count -= copied
             let (w, cb) = s.spaceWaiters(low: lowWater)
-            return (.bytes(copied), w, cb)
+            return (.bytes(copied), s.count, w, cb)
         }
         space?.resume()
         wake?()
-        return outcome
+        return (outcome, held)
     }
 
     /// The consumer gives up: what is held is dropped, a waiting producer

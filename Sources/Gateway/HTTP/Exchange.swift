@@ -305,13 +305,30 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     // MARK: - Response body (responder → libmicrohttpd's content reader)
 
     /// Fills libmicrohttpd's buffer from the response body, or suspends the
-    /// connection until the responder wrote more.
+    /// connection until the responder wrote more. Each call makes one HTTP
+    /// chunk (and a send), so small writes (a stream of short NDJSON lines)
+    /// are gathered: a chunk goes once `chunkBytes` are held, at the end,
+    /// or when the oldest held byte has waited `flushDelay`, so a slowly
+    /// produced stream still shows each row promptly.
     func readBody(into buffer: UnsafeMutableRawBufferPointer, response: OpaquePointer?) -> Int {
-        switch responseBody.read(into: buffer, onReadable: deferredWake) {
+        let minimum = flushDue ? 1 : min(Self.chunkBytes, buffer.count)
+        let (outcome, held) = responseBody.read(into: buffer, minimum: minimum, onReadable: deferredWake)
+        switch outcome {
         case .bytes(let n):
+            flushDue = false
+            flushTimer?.cancel()
+            flushTimer = nil
             return n
         case .wouldBlock:
             if stopping { return wrpc_mhd_end_with_error() }
+            // Bytes wait for company: not longer than the flush delay.
+            if held > 0 && flushTimer == nil {
+                flushTimer = loop.schedule(after: Self.flushDelay) { [self] in
+                    flushTimer = nil
+                    flushDue = true
+                    wake()
+                }
+            }
             suspend()
             return 0
         case .end:
@@ -323,6 +340,13 @@ final class Exchange: ResponseSink, @unchecked Sendable {
             return wrpc_mhd_end_with_error()
         }
     }
+
+    /// A response chunk's size once enough is held.
+    static let chunkBytes = 16 << 10
+    /// How long held bytes may wait for more before they go as a smaller chunk.
+    static let flushDelay: Duration = .milliseconds(5)
+    private var flushTimer: LoopTimer?
+    private var flushDue = false
 
     // MARK: - The end
 
@@ -354,6 +378,8 @@ final class Exchange: ResponseSink, @unchecked Sendable {
     func completed() {
         connection = nil
         unwatchPeer()
+        flushTimer?.cancel()
+        flushTimer = nil
         requestBody.fail(ResponseSinkError.clientGone)
         responseBody.cancel(ResponseSinkError.clientGone)
         task?.cancel()

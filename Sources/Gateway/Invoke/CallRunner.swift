@@ -182,7 +182,17 @@ extension Gateway {
         if format == .octets {
             try await sink.write(value.base64Bytes ?? [])
         } else if case .array(let items) = value {
-            for item in items { try await sink.write(format.element(item.bytes)) }
+            // Framed in pieces of a bounded size: one write per element would
+            // cost a queue round each, one write in all a second copy of it.
+            var batch: [UInt8] = []
+            for item in items {
+                batch += format.element(item.bytes)
+                if batch.count >= Exchange.chunkBytes {
+                    try await sink.write(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            try await sink.write(batch)
         }
     }
 }

@@ -58,8 +58,9 @@ public enum ProtocolError: Error, CustomStringConvertible, Sendable {
 
 /// Reads frames from bytes that arrive split anywhere. A frame's data is
 /// handed on as it arrives rather than held until the frame is whole.
-struct FrameReader {
-    enum Event: Equatable {
+/// Public for the fuzz targets (fuzz/), which feed it hostile bytes.
+public struct FrameReader {
+    public enum Event: Equatable {
         case data(path: [UInt32], bytes: [UInt8])
         /// An empty frame: the sender closed this path.
         case closed(path: [UInt32])
@@ -71,9 +72,11 @@ struct FrameReader {
     private var partial: [UInt8] = []
     private var current: (path: [UInt32], remaining: Int)?
 
+    public init() {}
+
     /// The events in `bytes`. Frame data is handed on without copying when
     /// a read holds nothing but data (the common case for big streams).
-    mutating func feed(_ bytes: [UInt8]) throws(ProtocolError) -> [Event] {
+    public mutating func feed(_ bytes: [UInt8]) throws(ProtocolError) -> [Event] {
         var events: [Event] = []
         let input: [UInt8]
         if partial.isEmpty {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# libFuzzer targets (the package in fuzz/: WIT parser, JSON reader, value
+# decoder fed in pieces, wRPC frame reader), built with
+# -sanitize=fuzzer,address (Linux), each run for SECONDS (default 60) on
+# seeds made at run time from ../shared (scripts/fuzz-seeds.py). Fails on
+# any finding; the input that crashed is kept in .build-fuzz/findings/.
+# FUZZ_TARGETS picks targets; FUZZ_JOBS runs that many workers per target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+targets="${FUZZ_TARGETS:-FuzzWIT FuzzJSON FuzzValues FuzzFrames}"
+scratch="$PWD/.build-fuzz"
+shared="${SHARED_DIR:-../shared}"
+swift build --package-path fuzz --scratch-path "$scratch/build" -c release -Xswiftc -sanitize=fuzzer,address
+bin="$(swift build --package-path fuzz --scratch-path "$scratch/build" -c release --show-bin-path)"
+rm -rf "$scratch/seeds"
+python3 scripts/fuzz-seeds.py "$shared" "$scratch/seeds"
+mkdir -p "$scratch/findings"
+status=0
+for t in $targets; do
+  corpus="$scratch/corpus/$t"
+  mkdir -p "$corpus"
+  log="$scratch/$t.log"
+  # FuzzValues loads its type table once (a WIT with a resource): the WIT
+  # resolver leaves objects in a reference cycle there, which LeakSanitizer
+  # reports on the first input (known, issue 16 report); leaks are checked
+  # by the other targets, whose WIT loads do not hit it.
+  leaks=1; [ "$t" = FuzzValues ] && leaks=0
+  # The corpus grows across local runs; the seeds are read, never written.
+  if ASAN_OPTIONS="detect_leaks=$leaks" "$bin/$t" "$corpus" "$scratch/seeds/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -detect_leaks=$leaks \
+       -max_len=65536 -print_final_stats=1 -artifact_prefix="$scratch/findings/$t-" >"$log" 2>&1; then
+    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+    echo "fuzz: $t: no findings in ${seconds}s, $execs executions"
+  else
+    echo "fuzz: $t FOUND A PROBLEM (log: $log, input in $scratch/findings/):"
+    grep -m5 -E 'ERROR|Fatal error|fatal error|SUMMARY' "$log" || tail -20 "$log"
+    status=1
+  fi
+done
+exit $status
