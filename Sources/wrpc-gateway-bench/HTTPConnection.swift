@@ -75,8 +75,8 @@ final class HTTPConnection {
         }
     }
 
-    /// Reads one response: Content-Length bodies, or to the end of the
-    /// connection without one. The gateway does not chunk these replies.
+    /// Reads one response: Content-Length bodies, chunked ones (streamed
+    /// results; trailers are skipped), or to the end of the connection.
     func readResponse() throws -> HTTPReply {
         var headEnd = Self.find([13, 10, 13, 10], in: pending)
         while headEnd == nil {
@@ -88,7 +88,9 @@ final class HTTPConnection {
         let lines = head.split(separator: "\r\n")
         guard let statusLine = lines.first, statusLine.hasPrefix("http/1.1 "),
               let status = Int(statusLine.dropFirst(9).prefix(3)) else { throw BenchError("not an HTTP/1.1 response: \(head.prefix(80))") }
-        if lines.contains(where: { $0.hasPrefix("transfer-encoding:") }) { throw BenchError("chunked responses are not supported") }
+        if lines.contains(where: { $0.hasPrefix("transfer-encoding:") }) {
+            return HTTPReply(status: status, body: try readChunked())
+        }
         let length = lines.first { $0.hasPrefix("content-length:") }
             .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }
         if let length {
@@ -101,6 +103,41 @@ final class HTTPConnection {
         let body = Array(pending.prefix(length ?? pending.count))
         pending.removeFirst(body.count)
         return HTTPReply(status: status, body: body)
+    }
+
+    /// A chunked body, to its last chunk and the empty line after any
+    /// trailers. A body cut short (how the gateway ends a failed byte
+    /// stream) is an error.
+    private func readChunked() throws -> [UInt8] {
+        var body: [UInt8] = []
+        while true {
+            let line = try readLine()
+            let sizeText = line.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else {
+                throw BenchError("bad chunk size line: \(line.prefix(40))")
+            }
+            if size == 0 {
+                while try !readLine().isEmpty {}
+                return body
+            }
+            while pending.count < size + 2 {
+                guard try fill() else { throw BenchError("chunked body cut short") }
+            }
+            body += pending[..<size]
+            pending.removeFirst(size + 2)
+        }
+    }
+
+    /// One CRLF-terminated line, without its CRLF.
+    private func readLine() throws -> String {
+        var end = Self.find([13, 10], in: pending)
+        while end == nil {
+            guard try fill() else { throw BenchError("chunked body cut short") }
+            end = Self.find([13, 10], in: pending)
+        }
+        let line = String(decoding: pending[..<end!], as: UTF8.self)
+        pending.removeFirst(end! + 2)
+        return line
     }
 
     /// Appends what the socket has; false at its end.

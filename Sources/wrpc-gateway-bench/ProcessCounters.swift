@@ -73,8 +73,24 @@ struct ProcessCost {
 
 /// VmHWM of a process, in KiB.
 func peakRSS(pid: Int32) -> Int {
+    statusKiB(pid: pid, field: "VmHWM:")
+}
+
+/// VmRSS of a process (its resident set now), in KiB.
+func residentKiB(pid: Int32) -> Int {
+    statusKiB(pid: pid, field: "VmRSS:")
+}
+
+/// The descriptors a process has open (entries of /proc/PID/fd); 0 when
+/// it cannot be read.
+func openDescriptors(pid: Int32) -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
+}
+
+/// A "Name:   N kB" line of /proc/PID/status.
+private func statusKiB(pid: Int32, field: String) -> Int {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+    for line in status.split(separator: "\n") where line.hasPrefix(field) {
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
     }
     return 0

@@ -41,9 +41,10 @@ enum ServerProcesses {
         (ProcessInfo.processInfo.environment["GATEWAY_FLAGS"] ?? "").split(separator: " ").map(String.init)
     }
 
-    /// `wrpc-gateway demo-backend`, ready once it accepts a connection.
-    static func demoBackend() async throws -> ServerProcess {
-        let port = try freePort()
+    /// `wrpc-gateway demo-backend`, ready once it accepts a connection; on
+    /// `port` when given (a restart where the gateway expects it).
+    static func demoBackend(port given: Int? = nil) async throws -> ServerProcess {
+        let port = try given ?? freePort()
         let log = NSTemporaryDirectory() + "wrpc-bench-\(getpid())-backend-\(port).log"
         let child = try ChildProcess("demo backend", executable: try requireBinary(),
                                      arguments: ["demo-backend", "--listen", "tcp://127.0.0.1:\(port)"], output: .log(log))
@@ -100,7 +101,7 @@ enum ServerProcesses {
 
     /// A port the kernel just handed out and released; another process could
     /// take it in between, which on this machine does not happen.
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let probe = try SocketListener.tcp(host: "127.0.0.1", port: 0)
         defer { probe.close() }
         return probe.port!
