@@ -255,7 +255,8 @@ public final class ByteQueue: Sendable {
     /// Like `read(into:onReadable:)`, for a consumer that would rather send
     /// fewer, larger pieces: while fewer than `minimum` bytes are held and the
     /// producer has not ended, nothing is copied (`.wouldBlock`), and
-    /// `onReadable` comes once `minimum` is reached or at the end. `held`
+    /// `onReadable` comes once `minimum` is reached or at the end (or at the
+    /// first byte when none was held). `held`
     /// says how much waits, so the consumer can bound how long small bytes
     /// wait (and take them with `minimum` 1 then).
     public func read(into buffer: UnsafeMutableRawBufferPointer, minimum: Int,
@@ -267,7 +268,10 @@ public final class ByteQueue: Sendable {
                 if let f = s.failure { return (.failed(f), 0, nil, nil) }
                 if s.finished { return (.end, 0, nil, nil) }
                 s.onReadable = onReadable
-                s.readableAt = max(1, minimum)
+                // With nothing held, the first byte calls back too: the
+                // consumer then starts timing how long small bytes wait (a
+                // row that came alone would otherwise wait for `minimum`).
+                s.readableAt = s.count == 0 ? 1 : max(1, minimum)
                 return (.wouldBlock, s.count, nil, nil)
             }
             var copied = 0
