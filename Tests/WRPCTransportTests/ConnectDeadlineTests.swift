@@ -23,7 +23,7 @@ import WRPCTransport
         // and must fail at its deadline, not at the kernel's (minutes).
         let limit = Duration.milliseconds(400)
         var failed: (error: any Error, took: Duration)?
-        while fillers.count < 8 {
+        while fillers.count < 64 {
             let started = ContinuousClock.now
             do {
                 fillers.append(try await transport.connect(deadline: started + limit))
