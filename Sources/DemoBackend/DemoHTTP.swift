@@ -13,7 +13,7 @@ import WRPCTransport
 /// - `/trailers`: a chunked body and a trailer with its SHA-256;
 /// - `/error/CASE`: the `error-code` CASE instead of a response
 ///   (`connection-refused`, `HTTP-response-timeout`, …; cases without a payload).
-enum DemoHTTP {
+public enum DemoHTTP {
     static func register(_ server: inout WRPCServer) {
         server.handleRaw(instance: WrpcHTTPWIT.incomingInstance, name: "handle") { inv in
             let request = try await WireValue.collect("handle parameters", maxBytes: 2 << 20, next: { try await inv.next(path: []) },
@@ -98,7 +98,8 @@ enum DemoHTTP {
         try await end(inv, trailers: nil)
     }
 
-    static func body(of request: RequestHead, _ inv: Invocation, _ each: ([UInt8]) async throws -> Void) async throws {
+    /// Hands `each` the request's body as it arrives (whole, or streamed).
+    public static func body(of request: RequestHead, _ inv: Invocation, _ each: ([UInt8]) async throws -> Void) async throws {
         switch request.body {
         case .ready(let bytes): try await each(bytes)
         case .pending:

@@ -52,7 +52,7 @@ func egressBenchmark(shared: String) async throws {
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for (name, runs) in [("download", down), ("upload (Content-Length)", up)] {
         let ratios = runs.map { $0.1.megabytesPerSecond / $0.0.megabytesPerSecond }
-        let ratio = String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min() ?? 0, ratios.max() ?? 0)
+        let ratio = ratioText(ratios)
         let curlCPU = median(runs.map(\.0.cpuMicrosecondsPerMiB))
         let egressCPU = median(runs.map(\.1.cpuMicrosecondsPerMiB))
         let switches = median(runs.map(\.1.switchesPerMiB))

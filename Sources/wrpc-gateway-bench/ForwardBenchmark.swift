@@ -66,7 +66,7 @@ func forwardBenchmark(shared: String) async throws {
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for (name, runs) in [("upload", up), ("download", down)] {
         let ratios = runs.map { $0.1.megabytesPerSecond / $0.0.megabytesPerSecond }
-        let ratio = String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min() ?? 0, ratios.max() ?? 0)
+        let ratio = ratioText(ratios)
         print("| \(name) | \(Int(median(runs.map(\.0.megabytesPerSecond)))) | \(Int(median(runs.map(\.1.megabytesPerSecond)))) | \(ratio) | \(Int(median(runs.map(\.0.cpuMicrosecondsPerMiB)))) | \(Int(median(runs.map(\.1.cpuMicrosecondsPerMiB)))) | \((peaks["invoke \(name)"] ?? 0) / 1024) MiB | \((peaks["forward \(name)"] ?? 0) / 1024) MiB |")
     }
     print("\nCPU: \(machineDescription()).\n")
@@ -76,11 +76,7 @@ func forwardBenchmark(shared: String) async throws {
         return
     }
     let script = NSTemporaryDirectory() + "wrpc-bench-\(getpid())-forward.lua"
-    try """
-        wrk.method = "POST"
-        wrk.body = '\(String(decoding: DemoAPI.helloBody, as: UTF8.self))'
-        wrk.headers["Content-Type"] = "application/json"
-        """.write(toFile: script, atomically: true, encoding: .utf8)
+    try writeHelloScript(to: script)
     defer { try? FileManager.default.removeItem(atPath: script) }
     var small: [(WrkResult, WrkResult)] = []
     for _ in 0..<max(rounds, 3) {
@@ -92,7 +88,7 @@ func forwardBenchmark(shared: String) async throws {
     print("| small requests, 64 connections (wrk) | calls/s | p50 | p99 | × /invoke |")
     print("| --- | ---: | ---: | ---: | ---: |")
     print("| POST /invoke greeter.hello (baseline) | \(Int(median(small.map(\.0.rate)))) | \(Int(median(small.map(\.0.p50)))) µs | \(Int(median(small.map(\.0.p99)))) µs | 1.00 |")
-    print("| GET /app/hello through a forward | \(Int(median(small.map(\.1.rate)))) | \(Int(median(small.map(\.1.p50)))) µs | \(Int(median(small.map(\.1.p99)))) µs | \(String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min() ?? 0, ratios.max() ?? 0)) |")
+    print("| GET /app/hello through a forward | \(Int(median(small.map(\.1.rate)))) | \(Int(median(small.map(\.1.p50)))) µs | \(Int(median(small.map(\.1.p99)))) µs | \(ratioText(ratios)) |")
     let errors = small.reduce(0) { $0 + $1.0.errors + $1.1.errors }
     print(errors > 0 ? "\nwrk reported \(errors) non-2xx or socket errors\n" : "")
 }
@@ -129,9 +125,7 @@ private func forwardBenchBackend() throws -> WRPCServer {
         var length = 0
         if path == "/sink" {
             var total = 0
-            try await inv.readStream(path: RequestHead.bodyPath, element: .primitive(.u8)) { event in
-                if case .bytes(let b) = event { total += b.count }
-            }
+            try await DemoHTTP.body(of: request, inv) { total += $0.count }
             body = Array(#"{"bytes":\#(total)}"#.utf8)
             length = body.count
         } else if path.hasPrefix("/bytes/") {

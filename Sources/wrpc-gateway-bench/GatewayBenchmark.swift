@@ -20,11 +20,7 @@ func gatewayBenchmark(shared: String) async throws {
 
     let direct = try directHello(port: backend.port)
     let script = NSTemporaryDirectory() + "wrpc-bench-\(getpid()).lua"
-    try """
-        wrk.method = "POST"
-        wrk.body = '\(String(decoding: DemoAPI.helloBody, as: UTF8.self))'
-        wrk.headers["Content-Type"] = "application/json"
-        """.write(toFile: script, atomically: true, encoding: .utf8)
+    try writeHelloScript(to: script)
     defer { try? FileManager.default.removeItem(atPath: script) }
     let url = "http://127.0.0.1:\(gateway.port)\(DemoAPI.hello)"
     let wrkThreads = ProcessInfo.processInfo.environment["WRK_THREADS"] ?? "2"
@@ -66,7 +62,7 @@ private func printRows(_ directName: String, _ gatewayName: String, _ rounds: [(
     print("| direct client → backend, \(directName) (baseline) | \(Int(baseRate)) | \(Int(baseP50)) µs | \(Int(median(base.map { $0.percentile(0.99) }))) µs | 1.00 | – | – | – |")
     let ratios = rounds.map { $0.1.wrk.rate / $0.0.callsPerSecond }
     let added = rounds.map { $0.1.wrk.p50 - $0.0.percentile(0.5) }
-    let ratio = String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min() ?? 0, ratios.max() ?? 0)
+    let ratio = ratioText(ratios)
     // The cost cells of the median round by rate.
     let middle = runs.sorted { $0.wrk.rate < $1.wrk.rate }[runs.count / 2]
     print("| HTTP via gateway, \(gatewayName) | \(Int(median(runs.map(\.wrk.rate)))) | \(Int(median(runs.map(\.wrk.p50)))) µs | \(Int(median(runs.map(\.wrk.p99)))) µs | \(ratio) | \(Int(median(added))) µs | \(middle.cost.cells(per: Double(middle.wrk.requests))) |")

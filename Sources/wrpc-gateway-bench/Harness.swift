@@ -74,6 +74,11 @@ func flushTables() {
     fflush(nil)
 }
 
+/// Rounds' ratios as the tables print them: the median, the range in brackets.
+func ratioText(_ ratios: [Double]) -> String {
+    String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min() ?? 0, ratios.max() ?? 0)
+}
+
 /// The middle value (the upper one of an even count); 0 for none.
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()

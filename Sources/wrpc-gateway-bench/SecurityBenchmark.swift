@@ -35,16 +35,10 @@ func securityBenchmark(shared: String) async throws {
     var scripts: [String] = []
     for (i, c) in cases.enumerated() {
         let path = "\(dir)/case\(i).lua"
-        var lua = """
-            wrk.method = "POST"
-            wrk.body = '\(String(decoding: DemoAPI.helloBody, as: UTF8.self))'
-            wrk.headers["Content-Type"] = "application/json"
-
-            """
-        if let header = c.header, let colon = header.firstIndex(of: ":") {
-            lua += "wrk.headers[\"\(header[..<colon])\"] = \"\(header[header.index(colon, offsetBy: 2)...])\"\n"
+        let header = c.header.flatMap { h in
+            h.firstIndex(of: ":").map { colon in (name: String(h[..<colon]), value: String(h[h.index(colon, offsetBy: 2)...])) }
         }
-        try lua.write(toFile: path, atomically: true, encoding: .utf8)
+        try writeHelloScript(to: path, header: header)
         scripts.append(path)
     }
     let wrkThreads = ProcessInfo.processInfo.environment["WRK_THREADS"] ?? "2"
@@ -66,7 +60,7 @@ func securityBenchmark(shared: String) async throws {
     print("| --- | ---: | ---: | ---: | ---: |")
     for (i, c) in cases.enumerated() {
         let ratios = (0..<rounds).map { results[i][$0].rate / results[0][$0].rate }
-        let ratio = i == 0 ? "1.00" : String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min() ?? 0, ratios.max() ?? 0)
+        let ratio = i == 0 ? "1.00" : ratioText(ratios)
         print("| \(c.name) | \(Int(median(results[i].map(\.rate)))) | \(Int(median(results[i].map(\.p50)))) µs | \(Int(median(results[i].map(\.p99)))) µs | \(ratio) |")
     }
     print("")

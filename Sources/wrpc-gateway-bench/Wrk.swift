@@ -9,6 +9,19 @@ struct WrkResult {
     var errors = 0
 }
 
+/// Writes a wrk script to `path` that POSTs `greeter.hello`'s JSON body,
+/// with one more header when given.
+func writeHelloScript(to path: String, header: (name: String, value: String)? = nil) throws {
+    var lua = """
+        wrk.method = "POST"
+        wrk.body = '\(String(decoding: DemoAPI.helloBody, as: UTF8.self))'
+        wrk.headers["Content-Type"] = "application/json"
+
+        """
+    if let header { lua += "wrk.headers[\"\(header.name)\"] = \"\(header.value)\"\n" }
+    try lua.write(toFile: path, atomically: true, encoding: .utf8)
+}
+
 /// Runs wrk as a child and parses its `--latency` report. Blocking for the
 /// run's duration: call it with `onOwnThread`.
 func runWrk(_ args: [String]) throws -> WrkResult {

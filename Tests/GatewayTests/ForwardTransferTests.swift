@@ -101,7 +101,7 @@ import WRPCTransport
             while open.value.load(ordering: .relaxed) == 0 { try await Task.sleep(for: .milliseconds(10)) }
             var digest = UploadDigest()
             var count = 0
-            try await DemoHTTPTestAccess.body(of: request, inv) { digest.update($0); count += $0.count }
+            try await DemoHTTP.body(of: request, inv) { digest.update($0); count += $0.count }
             let json = Array(#"{"bytes":\#(count),"sha256":"\#(digest.hex())"}"#.utf8)
             try await inv.send(path: [], data: HandleResult.response(ResponseHead(status: 200, headers: Fields())).encode())
             try await inv.sendStreamChunk(path: ResponseHead.bodyPath, bytes: json)
@@ -138,19 +138,6 @@ import WRPCTransport
         let reply = try parseReply(raw)
         #expect(reply.json?["bytes"]?.uint64Value == UInt64(size))
         #expect(reply.json?["sha256"]?.stringValue == Self.patternDigest(size))
-    }
-}
-
-/// Reading a request body the way the demo app does.
-enum DemoHTTPTestAccess {
-    static func body(of request: RequestHead, _ inv: Invocation, _ each: ([UInt8]) async throws -> Void) async throws {
-        switch request.body {
-        case .ready(let bytes): try await each(bytes)
-        case .pending:
-            try await inv.readStream(path: RequestHead.bodyPath, element: .primitive(.u8)) { event in
-                if case .bytes(let b) = event { try await each(b) }
-            }
-        }
     }
 }
 
