@@ -50,27 +50,12 @@ extension Gateway {
             }
         } catch {
             request.bodyStream?.discard()
-            // The client left: nobody to tell, and nothing the backend did wrong.
-            if error is ResponseSinkError || error as? CallError == .cancelled || answered.isSet { return }
-            let target = served.target ?? pool.target
-            let e: GatewayError
-            switch error {
-            case let failure as ForwardFailure:
-                e = failure.error(target: target)
-            case let callError as CallError:
-                e = .from(callError, target: target)
-                if case .deadlineExceeded = callError { served.deadlineExceeded(in: pool) }
-            default:
-                e = GatewayError(502, "upstream_protocol", "\(error)", details: [("target", .string(target))])
-            }
-            served.failed(kind: e.code)
+            // Answered in full already: what failed after that is nobody's business.
+            guard !answered.isSet, let e = upstreamFailure(error, served: served, pool: pool, specific: { error, target in
+                (error as? ForwardFailure)?.error(target: target)
+            }) else { return }
             metrics.forwardUpstreamError(prefix: prefix, kind: e.details.first { $0.0 == "error_code" }.flatMap { $0.1.stringValue } ?? e.code)
-            if sink.headSent {
-                if let kind = e.upstreamKind { metrics.upstreamError(kind) }
-                await sink.fail(e)
-            } else {
-                await answer(sink, .failure(e))
-            }
+            await fail(sink, e, format: nil)
         }
     }
 
@@ -156,24 +141,5 @@ extension Gateway {
         // Trailers go out on a chunked answer; with a content-length
         // libmicrohttpd has nowhere to put them (see the README).
         try await sink.finish(trailers: ForwardResponse.sendable(trailers?.pairs.map { ($0.0.lowercased(), $0.1) } ?? []))
-    }
-}
-
-/// How a forward failed that a `CallError` does not say.
-enum ForwardFailure: Error {
-    /// The handler answered `err(error-code)`.
-    case errorCode(ErrorCode)
-    /// A status HTTP cannot answer with (1xx, or out of range).
-    case badStatus(Int)
-
-    func error(target: String) -> GatewayError {
-        switch self {
-        case .errorCode(let code):
-            return GatewayError(code.isTimeout ? 504 : 502, "upstream_error_code", "the backend's handler answered error-code \(code)",
-                                details: [("error_code", .string(code.caseName)), ("target", .string(target))])
-        case .badStatus(let status):
-            return GatewayError(502, "upstream_protocol", "the backend answered status \(status), which cannot be a final HTTP status",
-                                details: [("status", .number(status)), ("target", .string(target))])
-        }
     }
 }

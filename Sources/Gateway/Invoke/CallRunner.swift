@@ -54,18 +54,7 @@ extension Gateway {
             try await PoolCall.$current.withValue(served) { try await call(plan, sink) }
         } catch {
             for feed in plan.feeds { feed.source.stop() }
-            // The client left: nobody to tell, and nothing the backend did wrong.
-            if error is ResponseSinkError || error as? CallError == .cancelled { return }
-            let target = served.target ?? plan.pool.target
-            let e: GatewayError
-            if let callError = error as? CallError {
-                e = .from(callError, target: target)
-                // Nothing came back by the deadline: a hung member is ejected.
-                if case .deadlineExceeded = callError { served.deadlineExceeded(in: plan.pool) }
-            } else {
-                e = GatewayError(502, "upstream_protocol", "\(error)", details: [("target", .string(target))])
-            }
-            served.failed(kind: e.code)
+            guard let e = upstreamFailure(error, served: served, pool: plan.pool) else { return }
             await fail(sink, e, format: plan.format)
         }
     }
@@ -105,7 +94,7 @@ extension Gateway {
 
     /// A failure: the error response while the status is not out yet, else
     /// the format's error marker or a cut-off body.
-    private func fail(_ sink: RecordingSink, _ error: GatewayError, format: StreamFormat?) async {
+    func fail(_ sink: RecordingSink, _ error: GatewayError, format: StreamFormat?) async {
         guard sink.headSent else {
             await answer(sink, .failure(error))
             return
