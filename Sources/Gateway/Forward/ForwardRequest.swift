@@ -9,10 +9,9 @@ enum ForwardRequest {
     /// the body and trailers follow on their paths.
     static func head(_ request: HTTPRequest, pathWithQuery: String, https: Bool) -> RequestHead {
         let raw = request.rawHeaders.isEmpty ? request.headers.map { ($0.0, Array($0.1.utf8)) } : request.rawHeaders
-        let connection = raw.filter { $0.0 == "connection" }.map { String(decoding: $0.1, as: UTF8.self) }
         let host = raw.first { $0.0 == "host" }.map { String(decoding: $0.1, as: UTF8.self) }
         let forwardedFor = raw.filter { $0.0 == "x-forwarded-for" }.map { String(decoding: $0.1, as: UTF8.self) }
-        var pairs = HopByHop.strip(raw, connectionValues: connection).filter {
+        var pairs = HopByHop.strip(raw).filter {
             $0.0 != "host" && $0.0 != "x-forwarded-for" && $0.0 != "x-forwarded-proto" && $0.0 != "x-forwarded-host"
         }
         // The client's own list, if any, with its address appended.

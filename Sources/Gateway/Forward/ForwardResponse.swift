@@ -10,11 +10,10 @@ struct ForwardResponse {
     init(_ head: WasiHTTP.ResponseHead) {
         status = Int(head.status)
         let pairs = head.headers.pairs.map { ($0.0.lowercased(), $0.1) }
-        let connection = pairs.filter { $0.0 == "connection" }.map { String(decoding: $0.1, as: UTF8.self) }
         let lengths = Set(pairs.filter { $0.0 == "content-length" }.map { String(decoding: $0.1, as: UTF8.self) })
         length = lengths.count == 1 ? lengths.first.flatMap { Int64($0) }.flatMap { $0 >= 0 ? $0 : nil } : nil
         // libmicrohttpd writes the framing headers itself.
-        headers = Self.sendable(HopByHop.strip(pairs, connectionValues: connection).filter { $0.0 != "content-length" })
+        headers = Self.sendable(HopByHop.strip(pairs).filter { $0.0 != "content-length" })
     }
 
     /// Fields libmicrohttpd can send: a token for a name, a value without
@@ -22,16 +21,9 @@ struct ForwardResponse {
     /// not UTF-8 have their bad bytes replaced (the server takes C strings).
     static func sendable(_ pairs: [(String, [UInt8])]) -> [(String, String)] {
         pairs.compactMap { name, value in
-            guard !name.isEmpty, name.utf8.allSatisfy(isTokenByte),
+            guard !name.isEmpty, name.utf8.allSatisfy(HTTPToken.isTokenByte),
                   !value.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else { return nil }
             return (name, String(decoding: value, as: UTF8.self))
-        }
-    }
-
-    private static func isTokenByte(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
-        default: return Array("!#$%&'*+-.^_`|~".utf8).contains(b)
         }
     }
 

@@ -6,10 +6,11 @@ enum HopByHop {
     static let always: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade"]
 
     /// `pairs` (names in lower case) without the hop-by-hop headers and
-    /// those `Connection` names.
-    static func strip<V>(_ pairs: [(String, V)], connectionValues: [String]) -> [(String, V)] {
+    /// those their `Connection` headers name.
+    static func strip(_ pairs: [(String, [UInt8])]) -> [(String, [UInt8])] {
         var named = always
-        for value in connectionValues {
+        for (name, bytes) in pairs where name == "connection" {
+            let value = String(decoding: bytes, as: UTF8.self)
             for token in value.split(separator: ",") {
                 named.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
             }

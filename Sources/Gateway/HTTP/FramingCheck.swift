@@ -16,7 +16,7 @@ enum FramingCheck {
         var lengths: [[UInt8]] = []
         var codings: [[UInt8]] = []
         for (name, value) in headers {
-            guard !name.isEmpty, name.allSatisfy(isTokenByte) else {
+            guard !name.isEmpty, name.allSatisfy(HTTPToken.isTokenByte) else {
                 return .failure(.malformed("the header name `\(printable(name))` is not a token (whitespace before the colon?)"))
             }
             guard !value.contains(0) else {
@@ -77,14 +77,6 @@ enum FramingCheck {
             n = sum
         }
         return n
-    }
-
-    /// RFC 9110 §5.6.2's tchar.
-    private static func isTokenByte(_ b: UInt8) -> Bool {
-        switch b {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
-        default: return Array("!#$%&'*+-.^_`|~".utf8).contains(b)
-        }
     }
 
     private static func lowercased(_ bytes: [UInt8]) -> [UInt8] {
