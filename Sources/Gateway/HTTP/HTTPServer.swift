@@ -168,9 +168,12 @@ public final class HTTPServer: Sendable {
     private func begin(_ daemon: Daemon, _ connection: OpaquePointer, _ url: String, _ method: String,
                        _ target: RawTarget?, _ version: UnsafePointer<CChar>?,
                        _ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
-        let headers = values(connection, .HEADER_KIND, lowercase: true)
+        // One pass over the headers: as received for the framing check and
+        // forwards, as text for everything else.
+        let raw = RawValues.collect(connection, .HEADER_KIND)
+        let headers = RawValues.text(raw)
         let exchange = Exchange(daemon: daemon, connection: connection, method: method, path: url, headers: headers,
-                                query: values(connection, .GET_ARGUMENT_KIND, lowercase: false),
+                                query: values(connection, .GET_ARGUMENT_KIND),
                                 remoteAddress: Self.clientAddress(connection))
         exchange.target = target?.text ?? ""
         reqCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
@@ -178,7 +181,6 @@ public final class HTTPServer: Sendable {
         inFlight.add(1, ordering: .relaxed)
         // A connection answered 503/429 (or timed out) is not served, whatever it sends.
         guard daemon.watch.headReceived(connection) else { return .NO }
-        let raw = RawValues.collect(connection, .HEADER_KIND)
         let length: UInt64?
         switch FramingCheck.bodyLength(raw) {
         case .failure(let rejection):
@@ -252,8 +254,8 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercase: Bool) -> [(String, String)] {
-        let box = Unmanaged.passRetained(ValueBox(lowercase: lowercase))
+    private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [(String, String)] {
+        let box = Unmanaged.passRetained(ValueBox())
         defer { box.release() }
         MHD_get_connection_values(connection, kind, MHDCallbacks.collect, box.toOpaque())
         return box.takeUnretainedValue().values

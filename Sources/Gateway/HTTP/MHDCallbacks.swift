@@ -67,8 +67,7 @@ enum MHDCallbacks {
 
     static let collect: MHD_KeyValueIterator = { cls, _, key, value in
         let box = Unmanaged<ValueBox>.fromOpaque(cls!).takeUnretainedValue()
-        let k = String(cString: key!)
-        box.values.append((box.lowercase ? k.lowercased() : k, value.map { String(cString: $0) } ?? ""))
+        box.values.append((String(cString: key!), value.map { String(cString: $0) } ?? ""))
         return .YES
     }
 }
@@ -86,7 +85,5 @@ final class RawHeaderBox {
 }
 
 final class ValueBox {
-    let lowercase: Bool
     var values: [(String, String)] = []
-    init(lowercase: Bool) { self.lowercase = lowercase }
 }

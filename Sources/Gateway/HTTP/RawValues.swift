@@ -11,6 +11,12 @@ enum RawValues {
         return box.takeUnretainedValue().headers
     }
 
+    /// Names in lower case, values as text (a header with a NUL or a bad
+    /// byte is refused by the framing check before anything reads it).
+    static func text(_ raw: [FramingCheck.RawHeader]) -> [(String, String)] {
+        raw.map { (String(decoding: $0.name, as: UTF8.self).lowercased(), String(decoding: $0.value, as: UTF8.self)) }
+    }
+
     /// Names in lower case (header names are tokens: ASCII), values as bytes.
     static func byName(_ raw: [FramingCheck.RawHeader]) -> [(String, [UInt8])] {
         raw.map { (String(decoding: $0.name, as: UTF8.self).lowercased(), $0.value) }
