@@ -15,7 +15,7 @@ final class Readiness: IOHandler, Sendable {
         var readable = false
         var writable = false
         var closed = false
-        /// A failure for the next wait for writing (`fail` with no waiter yet).
+        /// A failure for the next wait for writing (`failWrite` with no waiter yet).
         var writeFailure: (any Error)?
         var reader: UnsafeContinuation<Void, any Error>?
         var writer: UnsafeContinuation<Void, any Error>?
