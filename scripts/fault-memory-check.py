@@ -21,7 +21,9 @@ def backend():
 gw = subprocess.Popen([binary, "serve", "--wit", "demo/wit", "--target", f"tcp://127.0.0.1:{bp}", "--listen", f"127.0.0.1:{gp}",
                        "--eject-base-ms", "50", "--eject-max-ms", "100", "--log-level", "critical"], **quiet)
 procs = [gw]
-def rss(): return int(next(l for l in open(f"/proc/{gw.pid}/status") if l.startswith("VmRSS")).split()[1])
+def status(key): return int(next(l for l in open(f"/proc/{gw.pid}/status") if l.startswith(key)).split()[1])
+def rss(): return status("VmRSS:")
+def split(): return f"anonymous {status('RssAnon:') >> 10}, file {status('RssFile:') >> 10}"
 def fds(): return len(os.listdir(f"/proc/{gw.pid}/fd"))
 
 def calls(n, path, body, timeout_ms, conc=16):
@@ -79,17 +81,20 @@ try:
         try: socket.create_connection(("127.0.0.1", gp), 0.2).close(); break
         except OSError: time.sleep(0.05)
     for f, n in ((refused, 100), (hung, 100), (killed, 100), (abandoned, 5)): f(n)
-    time.sleep(1)
+    # Both readings come after the same quiet time, long enough for the
+    # gateway's free-memory release (a look every second) to act.
+    settle = 3
+    time.sleep(settle)
     base_rss, base_fds = rss(), fds()
-    print(f"baseline after warm-up: RSS {base_rss >> 10} MiB, {base_fds} fds")
+    print(f"baseline after warm-up: RSS {base_rss >> 10} MiB ({split()}), {base_fds} fds")
     rounds = int(os.environ.get("FAULT_ROUNDS", "1"))
     for f, n in ((refused, 1000), (hung, 1000), (killed, 1000), (abandoned, 50)) * rounds:
         seen = f(n)
         print(f"{f.__name__:>9} x{n}: {seen}; RSS {rss() >> 10} MiB, {fds()} fds")
-    time.sleep(2)
+    time.sleep(settle)
     end_rss, end_fds = rss(), fds()
     grown = (end_rss - base_rss) / base_rss
-    print(f"fault-memory-check: RSS {base_rss >> 10} -> {end_rss >> 10} MiB ({grown:+.1%}), fds {base_fds} -> {end_fds}")
+    print(f"fault-memory-check: RSS {base_rss >> 10} -> {end_rss >> 10} MiB ({grown:+.1%}; {split()}), fds {base_fds} -> {end_fds}")
     if grown > 0.10 or end_fds > base_fds + 2:
         raise SystemExit("fault-memory-check: FAILED (RSS beyond 10% of its baseline or fds grew)")
 finally:

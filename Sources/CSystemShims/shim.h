@@ -4,6 +4,8 @@
 #define WRPC_SYSTEM_SHIM_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -22,6 +24,36 @@ extern int pthread_setname_np(pthread_t thread, const char *name);
 static inline void wrpc_tune_malloc(int mmap_threshold, int trim_threshold) {
     mallopt(M_MMAP_THRESHOLD, mmap_threshold);
     mallopt(M_TRIM_THRESHOLD, trim_threshold);
+}
+
+/// Bytes the allocator holds free (in all arenas), whether or not their
+/// pages are still resident.
+static inline size_t wrpc_malloc_free_bytes(void) {
+    struct mallinfo2 info = mallinfo2();
+    return info.fordblks;
+}
+
+/// Gives the pages of free allocator memory back to the kernel.
+static inline void wrpc_malloc_trim(void) {
+    malloc_trim(0);
+}
+
+/// The process's resident pages that are not file-backed (/proc/self/statm:
+/// resident minus shared), or -1 when it cannot be read. Code pages are
+/// left out: running a new path is not growth the allocator can give back.
+static inline long wrpc_resident_anonymous_pages(void) {
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char buf[128];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *p = buf, *end;
+    strtol(p, &end, 10);
+    long resident = strtol(end, &p, 10);
+    long shared = strtol(p, &end, 10);
+    return end == p ? -1 : resident - shared;
 }
 
 // Readiness bits as Swift sees them.

@@ -9,4 +9,10 @@ func configureEventLoops(threads: Int?, spin: Duration = EventLoopGroup.defaultS
     guard EventLoopGroup.configureShared(threads: loops, spin: spin) else {
         throw CLIError("--threads: the event loops already run")
     }
+    // The tuning keeps freed buffers resident; this gives a burst's back.
+    // WRPC_GATEWAY_MEMORY_RELEASE_MS sets how often it looks (0: never).
+    let look = try Environment.pick(nil, "memory-release-ms", default: 1000) { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
+    if look > 0 {
+        FreeMemoryRelease.start(on: EventLoopGroup.shared.loops[0], period: .milliseconds(look))
+    }
 }

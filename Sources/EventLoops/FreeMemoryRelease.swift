@@ -1,0 +1,99 @@
+import CSystemShims
+import Glibc
+
+/// Gives freed allocator memory back to the kernel after the process grew.
+///
+/// `MemoryTuning` keeps freed stream buffers in the heap so that the next
+/// piece is not mapped and zeroed anew; while streams flow that halves the
+/// CPU per MiB. The cost is that a burst's high-water mark stays resident
+/// for good: sixteen `count` streams cut by a killed backend left the
+/// gateway at 238 MiB, of which `malloc_trim` gave back 181 MiB (issue 16's
+/// fault check). So one loop looks once per `period`: when the anonymous
+/// resident set grew by more than `slack` since the last look that released
+/// memory, and
+/// the allocator holds more than `slack` free, it trims. A steady stream
+/// therefore costs one small read per period; a burst is given back within
+/// a period of its end.
+public final class FreeMemoryRelease: @unchecked Sendable {
+    // @unchecked: the variables are touched only on `loop`'s thread (the
+    // first schedule hops there).
+    public let loop: EventLoop
+    public let period: Duration
+    public let slack: Int
+    private var baseline: Int
+    private var previous: Int
+    private var timer: LoopTimer?
+    private var stopped = false
+    /// Trims done so far, and the resident bytes the last one gave back
+    /// (read them on the loop's thread).
+    public private(set) var releases = 0
+    public private(set) var lastReleasedBytes = 0
+
+    /// Starts looking on `loop`.
+    @discardableResult
+    public static func start(on loop: EventLoop, period: Duration = .seconds(1),
+                             slack: Int = 4 << 20) -> FreeMemoryRelease {
+        let release = FreeMemoryRelease(loop: loop, period: period, slack: slack)
+        loop.execute { release.arm() }
+        return release
+    }
+
+    private init(loop: EventLoop, period: Duration, slack: Int) {
+        self.loop = loop
+        self.period = period
+        self.slack = slack
+        self.baseline = Self.residentBytes() ?? 0
+        self.previous = baseline
+    }
+
+    /// Stops looking; safe from any thread.
+    public func stop() {
+        loop.execute { [self] in
+            stopped = true
+            timer?.cancel()
+            timer = nil
+        }
+    }
+
+    /// Whether a look should trim. While the process grows, only past
+    /// `slack`; once it has settled (within a quarter of the slack of the
+    /// previous look), any growth beyond that quarter, so that the end of a
+    /// small burst is given back too. Never when little is free: growth that
+    /// is live memory cannot be given back.
+    static func shouldRelease(resident: Int, previous: Int, baseline: Int, free: Int, slack: Int) -> Bool {
+        let settle = slack / 4
+        let grown = resident - baseline
+        guard free > settle else { return false }
+        return grown > slack || (grown > settle && abs(resident - previous) < settle)
+    }
+
+    private func arm() {
+        guard !stopped else { return }
+        timer = loop.schedule(after: period) { [self] in
+            look()
+            arm()
+        }
+    }
+
+    private func look() {
+        guard let resident = Self.residentBytes() else { return }
+        defer { previous = resident }
+        // Shrinking (streams ended, the kernel reclaimed) moves the mark
+        // down, so growth is always measured from the lowest point since.
+        guard Self.shouldRelease(resident: resident, previous: previous, baseline: baseline,
+                                 free: wrpc_malloc_free_bytes(), slack: slack) else {
+            baseline = min(baseline, resident)
+            return
+        }
+        wrpc_malloc_trim()
+        let after = Self.residentBytes() ?? resident
+        releases += 1
+        lastReleasedBytes = resident - after
+        baseline = after
+    }
+
+    static func residentBytes() -> Int? {
+        let pages = wrpc_resident_anonymous_pages()
+        return pages < 0 ? nil : pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
