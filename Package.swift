@@ -32,9 +32,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .systemLibrary(name: "CSystemShims", path: "Sources/CSystemShims"),
+        .systemLibrary(name: "CTSanAnnotations", path: "Sources/CTSanAnnotations"),
+        .target(name: "Locking", dependencies: ["CTSanAnnotations"], swiftSettings: strict),
         .target(
             name: "EventLoops",
-            dependencies: ["CSystemShims", .product(name: "DequeModule", package: "swift-collections")],
+            dependencies: ["Locking", "CSystemShims", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strict
         ),
         .systemLibrary(
@@ -51,13 +53,13 @@ let package = Package(
         ),
         .target(
             name: "WRPCTransport",
-            dependencies: ["ComponentValues", "WIT", "CSystemShims", "EventLoops", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Locking", "ComponentValues", "WIT", "CSystemShims", "EventLoops", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
             name: "BackendPool",
             dependencies: [
-                "WRPCTransport", "EventLoops",
+                "Locking", "WRPCTransport", "EventLoops",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -66,13 +68,13 @@ let package = Package(
         .target(name: "WasiHTTP", dependencies: ["WIT", "ComponentValues"], swiftSettings: strict),
         .target(
             name: "CurlClient",
-            dependencies: ["CCurl", "EventLoops"],
+            dependencies: ["Locking", "CCurl", "EventLoops"],
             swiftSettings: strict
         ),
         .target(
             name: "Egress",
             dependencies: [
-                "WasiHTTP", "CurlClient", "WRPCTransport", "EventLoops", "ComponentValues",
+                "Locking", "WasiHTTP", "CurlClient", "WRPCTransport", "EventLoops", "ComponentValues",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -81,7 +83,7 @@ let package = Package(
         .target(
             name: "DemoBackend",
             dependencies: [
-                "WRPCTransport", "ComponentValues", "WIT", "WasiHTTP",
+                "Locking", "WRPCTransport", "ComponentValues", "WIT", "WasiHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -90,7 +92,7 @@ let package = Package(
         .target(
             name: "EdgePolicy",
             dependencies: [
-                .product(name: "JWTKit", package: "jwt-kit"),
+                "Locking", .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -98,7 +100,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "EventLoops", "WRPCTransport", "BackendPool", "ComponentValues", "WIT", "WasiHTTP", "CMicroHTTPD", "CSystemShims", "CurlClient", "Console", "EdgePolicy",
+                "Locking", "EventLoops", "WRPCTransport", "BackendPool", "ComponentValues", "WIT", "WasiHTTP", "CMicroHTTPD", "CSystemShims", "CurlClient", "Console", "EdgePolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -119,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "wrpc-gateway-bench",
             dependencies: [
-                "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "BackendPool", "DemoBackend", "Gateway", "WasiHTTP", "TestSupport",
+                "Locking", "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "BackendPool", "DemoBackend", "Gateway", "WasiHTTP", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -127,7 +129,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "ComponentValues", "WIT", "EventLoops", "WRPCTransport", "DemoBackend",
+                "Locking", "ComponentValues", "WIT", "EventLoops", "WRPCTransport", "DemoBackend",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -136,7 +138,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "WITTests", dependencies: ["WIT", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "EventLoopsTests", dependencies: ["EventLoops"], swiftSettings: strict),
+        .testTarget(name: "EventLoopsTests", dependencies: ["Locking", "EventLoops"], swiftSettings: strict),
         .testTarget(
             name: "EdgePolicyTests",
             dependencies: ["EdgePolicy", "TestSupport", .product(name: "JWTKit", package: "jwt-kit")],
@@ -146,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "BackendPool", "CurlClient", "EventLoops", "TestSupport", "Egress", "WasiHTTP", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
+                "Locking", "Gateway", "BackendPool", "CurlClient", "EventLoops", "TestSupport", "Egress", "WasiHTTP", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
                 "EdgePolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -156,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "BackendPoolTests",
             dependencies: [
-                "BackendPool", "WRPCTransport", "EventLoops", "DemoBackend", "ComponentValues", "WIT", "TestSupport",
+                "Locking", "BackendPool", "WRPCTransport", "EventLoops", "DemoBackend", "ComponentValues", "WIT", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -165,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "WRPCTransportTests",
             dependencies: [
-                "WRPCTransport", "DemoBackend", "ComponentValues", "WIT", "TestSupport",
+                "Locking", "WRPCTransport", "DemoBackend", "ComponentValues", "WIT", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Synchronization
 import WRPCTransport
+import Locking
 
 /// One member of a pool: a transport to one address, its calls in flight
 /// and its health.
@@ -12,7 +13,7 @@ final class Backend: Sendable {
     let inFlight = Atomic<Int>(0)
     /// `BackendState` as a byte, read lock-free on every pick.
     private let condition = Atomic<UInt8>(Backend.healthy)
-    private let health = Mutex(Health())
+    private let health = Locked(Health())
 
     private static let healthy: UInt8 = 0, ejected: UInt8 = 1, draining: UInt8 = 2
 

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Synchronization
+import Locking
 
 /// One member's series, labelled `target`: calls started on it, errors by
 /// kind, calls in flight, ejections. Through swift-metrics, so they land in
@@ -10,7 +11,7 @@ final class BackendMetrics: Sendable {
     let ejections: CoreMetrics.Counter
     private let target: String
     private let factory: any MetricsFactory
-    private let errors = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let errors = Locked<[String: CoreMetrics.Counter]>([:])
 
     init(target: String, factory: any MetricsFactory) {
         self.target = target

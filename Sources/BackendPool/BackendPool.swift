@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import Synchronization
 import WRPCTransport
+import Locking
 
 /// Several backends behind one `ClientTransport`: each `connect()` picks a
 /// member (power of two choices on calls in flight, or round-robin), and a
@@ -24,11 +25,11 @@ public final class BackendPool: ClientTransport {
     private let resolver: any HostResolver
     private let factory: any MetricsFactory
     private let logger: Logger
-    private let members = Mutex<[Backend]>([])
+    private let members = Locked<[Backend]>([])
     private let nextTurn = Atomic<Int>(0)
     /// Open once every hostname has had its first answer (or failed to).
     private let resolved: Latch
-    private let refresher = Mutex<Task<Void, Never>?>(nil)
+    private let refresher = Locked<Task<Void, Never>?>(nil)
     private let stopped = Atomic<Bool>(false)
 
     public init(urls: [String], settings: PoolSettings = PoolSettings(), resolver: any HostResolver = SystemResolver(),

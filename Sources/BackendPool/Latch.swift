@@ -1,4 +1,5 @@
 import Synchronization
+import Locking
 
 /// Closed until `open()`; waiting on it is cancellable. Calls to a pool wait
 /// on one for its first DNS answer.
@@ -9,7 +10,7 @@ final class Latch: Sendable {
         var next = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(open: Bool = false) {
         state.withLock { $0.open = open }

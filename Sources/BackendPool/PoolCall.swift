@@ -1,4 +1,5 @@
 import Synchronization
+import Locking
 
 /// Which member served a call, for a caller that wants to know: it sets one
 /// up around the call (`PoolCall.$current.withValue`), the pool fills it in
@@ -8,7 +9,7 @@ import Synchronization
 public final class PoolCall: Sendable {
     @TaskLocal public static var current: PoolCall?
 
-    private let lease = Mutex<Lease?>(nil)
+    private let lease = Locked<Lease?>(nil)
 
     public init() {}
 

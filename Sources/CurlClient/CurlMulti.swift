@@ -1,6 +1,7 @@
 import CCurl
 import EventLoops
 import Synchronization
+import Locking
 
 /// libcurl's multi interface driven by one event loop: curl names the
 /// sockets it wants watched (`CURLMOPT_SOCKETFUNCTION`) and when to be
@@ -15,7 +16,7 @@ final class CurlMulti: @unchecked Sendable {
     private var watched: [Int32: SocketWatch] = [:]
     private var timer: LoopTimer?
 
-    private static let all = Mutex<[ObjectIdentifier: CurlMulti]>([:])
+    private static let all = Locked<[ObjectIdentifier: CurlMulti]>([:])
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// The multi handle of `loop`, made on first use.

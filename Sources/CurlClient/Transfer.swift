@@ -1,6 +1,7 @@
 import CCurl
 import EventLoops
 import Synchronization
+import Locking
 
 /// Limits of one fetch.
 public struct FetchLimits: Sendable {
@@ -43,7 +44,7 @@ public final class Transfer: @unchecked Sendable {
         var pauses = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     public static let highWater = 1 << 20
 
     /// A GET of `url`.

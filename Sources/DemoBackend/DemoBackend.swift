@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import WIT
 import WRPCTransport
+import Locking
 
 /// The demo backend: a wRPC server in Swift hosting `wrpc-gateway:demo`.
 public enum DemoBackend {
@@ -115,7 +116,7 @@ public enum DemoBackend {
 
 /// The key-value store: buckets by name; a bucket's handle is its name.
 final class Store: Sendable {
-    private let buckets = Mutex<[String: [String: [UInt8]]]>([:])
+    private let buckets = Locked<[String: [String: [UInt8]]]>([:])
 
     func call(_ name: String, _ params: [JSONValue]) throws -> JSONValue? {
         let err = { (c: String) in JSONValue.tagged("err", .tagged(c)) }

@@ -5,6 +5,7 @@ import Logging
 import Synchronization
 import WasiHTTP
 import WRPCTransport
+import Locking
 
 /// One `outgoing-handler.handle` call: the request goes out with libcurl as
 /// its body arrives; the result is sent as soon as the response's head is
@@ -20,9 +21,9 @@ struct EgressCall {
 
     /// How the call ended, for the metrics and the log line.
     final class Outcome: Sendable {
-        private let state = Mutex<(outcome: String, status: Int?, sent: Int64, received: Int64)>(("ok", nil, 0, 0))
+        private let state = Locked<(outcome: String, status: Int?, sent: Int64, received: Int64)>(("ok", nil, 0, 0))
         /// Why the caller's body failed the transfer, if it did.
-        let bodyFailure = Mutex<ErrorCode?>(nil)
+        let bodyFailure = Locked<ErrorCode?>(nil)
 
         func set(_ outcome: String, status: Int? = nil) { state.withLock { $0.outcome = outcome; $0.status = status ?? $0.status } }
         func sent(_ n: Int) { state.withLock { $0.sent += Int64(n) } }
@@ -268,7 +269,7 @@ struct EgressCall {
 /// The request's trailers, set when its body has ended and read by libcurl
 /// when it sends the last chunk.
 final class TrailerSlot: Sendable {
-    private let value = Mutex<[(String, [UInt8])]>([])
+    private let value = Locked<[(String, [UInt8])]>([])
 
     var fields: [(String, [UInt8])] {
         get { value.withLock { $0 } }

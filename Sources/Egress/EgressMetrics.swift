@@ -1,5 +1,6 @@
 import CoreMetrics
 import Synchronization
+import Locking
 
 /// The egress server's counters, through swift-metrics (the gateway's own
 /// Prometheus registry when it runs beside the gateway).
@@ -8,7 +9,7 @@ final class EgressMetrics: Sendable {
     let requestBytes: CoreMetrics.Counter
     let responseBytes: CoreMetrics.Counter
     private let factory: any MetricsFactory
-    private let outcomes = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let outcomes = Locked<[String: CoreMetrics.Counter]>([:])
 
     init(factory: any MetricsFactory) {
         self.factory = factory

@@ -1,5 +1,6 @@
 import DequeModule
 import Synchronization
+import Locking
 
 /// Bytes crossing from one side to another (socket to task, task to HTTP
 /// connection, curl to task): bounded, cancellable both ways, and usable
@@ -66,7 +67,7 @@ public final class ByteQueue: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(highWater: Int = 1 << 20) {
         self.highWater = highWater

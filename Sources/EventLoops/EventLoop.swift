@@ -4,6 +4,7 @@ import Glibc
 import CSystemShims
 import DequeModule
 import Synchronization
+import Locking
 
 /// One thread that owns an epoll set, a timer heap and a queue of work, and
 /// runs Swift tasks as their executor. A task that prefers this loop (see
@@ -30,8 +31,8 @@ public final class EventLoop: TaskExecutor, SerialExecutor, @unchecked Sendable 
     let epollFD: Int32
     private let wakeFD: Int32
     private var local = Deque<Work>()
-    private let remote = Mutex(Remote())
-    private let handlers = Mutex<[Int32: any IOHandler]>([:])
+    private let remote = Locked(Remote())
+    private let handlers = Locked<[Int32: any IOHandler]>([:])
     private var timers = TimerHeap()
     private let timerSequence = Atomic<UInt64>(0)
     private let epoch = ContinuousClock.now

@@ -1,5 +1,6 @@
 import CSystemShims
 import Synchronization
+import Locking
 
 /// A fixed set of event loops, one thread each: by default one per CPU the
 /// process may use. Work that is not already on a loop is spread over them.
@@ -28,7 +29,7 @@ public final class EventLoopGroup: Sendable {
     /// CPUs this process may run on.
     public static var availableCPUs: Int { Int(wrpc_available_cpus()) }
 
-    private static let sharedGroup = Mutex<EventLoopGroup?>(nil)
+    private static let sharedGroup = Locked<EventLoopGroup?>(nil)
 
     /// The process's loops, created on first use with `threads` loops if
     /// `configureShared` ran before, else one per available CPU.

@@ -1,11 +1,12 @@
 import Synchronization
+import Locking
 
 extension EventLoop {
     /// Suspends until `deadline` by this loop's timers (no other thread is
     /// involved when the caller runs on this loop); throws
     /// `CancellationError` as soon as the task is cancelled.
     public func sleep(until deadline: ContinuousClock.Instant) async throws {
-        let state = Mutex(SleepState())
+        let state = Locked(SleepState())
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
                 let proceed = state.withLock { s -> Bool in

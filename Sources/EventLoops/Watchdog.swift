@@ -1,4 +1,5 @@
 import Synchronization
+import Locking
 
 /// When a call must give up: at its deadline, unless bytes are flowing. Once
 /// `touch()` reports activity, the limit becomes "no activity for `idle`"
@@ -59,7 +60,7 @@ public final class WatchdogTimer: Sendable {
         var cancelled = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func schedule(_ watchdog: Watchdog, on loop: EventLoop, _ action: @escaping @Sendable () -> Void) {
         let t = loop.schedule(at: watchdog.expiry) { [self] in

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Locking
 
 /// Where a child's output goes.
 enum ChildOutput {
@@ -127,6 +128,6 @@ final class ChildProcess: Sendable {
 }
 
 /// The children not yet stopped, by process id.
-private let live = Mutex<[Int32: ChildProcess]>([:])
+private let live = Locked<[Int32: ChildProcess]>([:])
 /// Keeps the signal sources alive for the whole run.
-private let signalSources = Mutex<[any DispatchSourceSignal]>([])
+private let signalSources = Locked<[any DispatchSourceSignal]>([])

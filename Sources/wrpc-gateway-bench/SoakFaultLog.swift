@@ -1,4 +1,5 @@
 import Synchronization
+import Locking
 
 /// When each injected fault started and ended, shared by the fault driver
 /// and the 64 callers, which ask whether a call overlapped one.
@@ -13,7 +14,7 @@ final class SoakFaultLog: Sendable {
     /// just before the end can still time out (its deadline), and a stalled
     /// stream is cut only after the gateway's stream idle timeout.
     let grace: Duration
-    private let entries = Mutex<[Entry]>([])
+    private let entries = Locked<[Entry]>([])
 
     init(grace: Duration) { self.grace = grace }
 

@@ -1,4 +1,5 @@
 import Synchronization
+import Locking
 
 /// What the 64 soak callers did since the last row, collected under a lock
 /// (a few thousand calls a second: the lock is not what is measured).
@@ -22,8 +23,8 @@ final class SoakStats: Sendable {
         let fault: SoakFault?
     }
 
-    private let window = Mutex(Window())
-    private let surprises = Mutex<(count: Int, first: [Surprise])>((0, []))
+    private let window = Locked(Window())
+    private let surprises = Locked<(count: Int, first: [Surprise])>((0, []))
 
     func record(_ call: SoakCall, _ outcome: SoakCall.Outcome, microseconds: Double, fault: SoakFault?, at seconds: Double) {
         var surprise: String?

@@ -3,14 +3,15 @@ import Logging
 import Synchronization
 import TestSupport
 import WRPCTransport
+import Locking
 
 /// A resolver whose answers the test sets, counting its lookups.
 final class StubResolver: HostResolver {
-    private let answers: Mutex<[String]>
+    private let answers: Locked<[String]>
     let lookups = Atomic<Int>(0)
 
     init(_ answers: [String]) {
-        self.answers = Mutex(answers)
+        self.answers = Locked(answers)
     }
 
     func set(_ new: [String]) {

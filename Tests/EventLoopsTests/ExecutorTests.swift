@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 @testable import EventLoops
+import Locking
 
 /// Tasks that prefer a loop run on its thread, and what the loop resumes
 /// runs there without a wake-up from another thread.
@@ -52,7 +53,7 @@ import Testing
 
     @Test func executeRunsInOrderOnTheLoop() async {
         let loop = Self.group.loops[0]
-        let order = Mutex<[Int]>([])
+        let order = Locked<[Int]>([])
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             for i in 0..<100 {
                 loop.execute {

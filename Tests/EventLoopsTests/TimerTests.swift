@@ -1,13 +1,14 @@
 import Synchronization
 import Testing
 @testable import EventLoops
+import Locking
 
 @Suite struct TimerTests {
     static let group = EventLoopGroup(threads: 1, name: "timer-loop")
 
     @Test func timersFireInDueOrderAndCancelledOnesNever() async throws {
         let loop = Self.group.loops[0]
-        let fired = Mutex<[Int]>([])
+        let fired = Locked<[Int]>([])
         let start = ContinuousClock.now
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             // Scheduled and cancelled on the loop, so that none can fire in between.

@@ -4,10 +4,11 @@ import Gateway
 import Logging
 import Synchronization
 import TestSupport
+import Locking
 
 /// Log lines kept for a test to read: the message and its metadata as text.
 final class LogCapture: Sendable {
-    let lines = Mutex<[String]>([])
+    let lines = Locked<[String]>([])
 
     var logger: Logger {
         Logger(label: "test") { _ in Handler(capture: self) }

@@ -11,6 +11,7 @@ import TestSupport
 import WasiHTTP
 import WIT
 import WRPCTransport
+import Locking
 
 /// The egress server on loopback, a real libmicrohttpd origin behind it,
 /// and our wRPC client in front, sending what the Go client sends.
@@ -243,7 +244,7 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
     /// origin that reads the raw request sees them.
     @Test func requestTrailersFollowTheBody() async throws {
         let raw = try SocketListener.tcp(host: "127.0.0.1", port: 0)
-        let seen = Mutex<[UInt8]>([])
+        let seen = Locked<[UInt8]>([])
         let serving = Task {
             guard let s = try? await raw.accept() else { return }
             defer { s.close() }

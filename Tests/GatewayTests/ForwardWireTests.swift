@@ -7,6 +7,7 @@ import Testing
 import TestSupport
 import WasiHTTP
 import WRPCTransport
+import Locking
 
 /// The forward against the upstream Go peers' recorded `handle` call.
 @Suite struct ForwardWireTests {
@@ -76,7 +77,7 @@ final class RecordingBackend: Sendable {
     let received = Received()
 
     final class Received: Sendable {
-        let bytes = Mutex<[UInt8]>([])
+        let bytes = Locked<[UInt8]>([])
     }
 
     init(answer: [UInt8], split: Int) throws {

@@ -4,6 +4,7 @@ import Gateway
 import Synchronization
 import Testing
 import WRPCTransport
+import Locking
 
 /// Issue 16: the idle timeout restarts at every byte, so connections that
 /// trickled one byte every few seconds were never closed and took every
@@ -127,7 +128,7 @@ import WRPCTransport
 }
 
 final class Statuses: Sendable {
-    private let list = Mutex<[Int]>([])
+    private let list = Locked<[Int]>([])
     func add(_ status: Int) { list.withLock { $0.append(status) } }
     var all: [Int] { list.withLock { $0 } }
 }

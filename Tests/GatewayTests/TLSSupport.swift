@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import Locking
 
 /// Certificates made with the openssl command: two server authorities (for
 /// reloads), a server certificate from each for localhost and 127.0.0.1, a
@@ -106,7 +107,7 @@ final class TLSConnection: Sendable {
     let received = Received()
 
     final class Received: Sendable {
-        let bytes = Mutex<[UInt8]>([])
+        let bytes = Locked<[UInt8]>([])
         func withLock<T>(_ body: (inout [UInt8]) -> T) -> T { bytes.withLock { body(&$0) } }
     }
 

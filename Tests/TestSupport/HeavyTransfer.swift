@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import Locking
 
 /// Tests that move tens of mebibytes take both cores of a small machine
 /// while they run. They take turns, process-wide (every test target links
@@ -32,7 +33,7 @@ final class Turn: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func take() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in

@@ -4,6 +4,7 @@ import Foundation
 import Synchronization
 import WIT
 import WRPCTransport
+import Locking
 
 /// One replica of a backend for pool tests: a real wRPC server on a
 /// loopback TCP port serving the demo's `greeter.hello`, counting the calls
@@ -23,8 +24,8 @@ public final class Replica: Sendable {
     public let calls = Atomic<Int>(0)
     /// Calls waiting for `release()`.
     public let holding = Atomic<Int>(0)
-    private let gate = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-    private let running = Mutex<(SocketListener, Task<Void, Never>)?>(nil)
+    private let gate = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let running = Locked<(SocketListener, Task<Void, Never>)?>(nil)
 
     public init(host: String = "127.0.0.1", port: Int = 0) throws {
         self.host = host

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import TestSupport
 import WRPCTransport
+import Locking
 
 /// A connect-and-close (a gateway's readiness check, a pool's probe, a
 /// Kubernetes TCP probe) is no fault: the server logs it at debug level
@@ -31,7 +32,7 @@ import WRPCTransport
 }
 
 final class LogLines: Sendable {
-    private let lines = Mutex<[(Logger.Level, String)]>([])
+    private let lines = Locked<[(Logger.Level, String)]>([])
     func add(_ level: Logger.Level, _ message: String) { lines.withLock { $0.append((level, message)) } }
     func count(at level: Logger.Level) -> Int { lines.withLock { $0.filter { $0.0 == level }.count } }
     var all: [String] { lines.withLock { $0.map { "\($0.0): \($0.1)" } } }

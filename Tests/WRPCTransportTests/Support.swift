@@ -5,6 +5,7 @@ import Testing
 import TestSupport
 import WIT
 @testable import WRPCTransport
+import Locking
 
 
 func function(_ wit: String, _ iface: String, _ name: String) throws -> (String, Function) {
@@ -49,8 +50,8 @@ final class ScriptedPeer: Sendable {
     }
 
     let listener: SocketListener
-    let received = Mutex<[UInt8]>([])
-    private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
+    let received = Locked<[UInt8]>([])
+    private let task: Locked<Task<Void, Never>?> = Locked(nil)
 
     var url: String { listener.address }
 
@@ -93,10 +94,10 @@ final class ScriptedPeer: Sendable {
 
 /// A connection whose reads return scripted pieces, for split tests.
 final class ScriptedStream: ByteStream {
-    let pieces: Mutex<[[UInt8]]>
-    let written = Mutex<[UInt8]>([])
+    let pieces: Locked<[[UInt8]]>
+    let written = Locked<[UInt8]>([])
 
-    init(_ pieces: [[UInt8]]) { self.pieces = Mutex(pieces) }
+    init(_ pieces: [[UInt8]]) { self.pieces = Locked(pieces) }
 
     func read() async throws -> [UInt8] {
         pieces.withLock { $0.isEmpty ? [] : $0.removeFirst() }

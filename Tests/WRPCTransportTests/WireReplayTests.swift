@@ -5,6 +5,7 @@ import Testing
 import TestSupport
 import WIT
 @testable import WRPCTransport
+import Locking
 
 /// The calls captured between the upstream Go client and server, replayed.
 @Suite struct WireReplayTests {
@@ -139,7 +140,7 @@ import WIT
     @Test(arguments: ["keyvalue-open", "keyvalue-set", "keyvalue-get"])
     func keyvalue(name: String) async throws {
         let recording = try WireRecording(name)
-        let seen = Mutex<[String]>([])
+        let seen = Locked<[String]>([])
         let response = try await serve({ server in
             for fname in ["open", "[method]bucket.set", "[method]bucket.get"] {
                 let (instance, f) = try function(keyvalueWIT, "store", fname)

@@ -1,12 +1,13 @@
 import Crypto
 import Synchronization
+import Locking
 
 /// Tokens whose signature was verified, by their SHA-256, so that a client
 /// sending the same token again costs a hash rather than a signature check
 /// (as Envoy's JWT filter caches). The claims are still checked on every
 /// request: an entry never outlives the token's `exp`.
 final class VerifiedTokens: Sendable {
-    private let entries = Mutex<[[UInt8]: JWTClaims]>([:])
+    private let entries = Locked<[[UInt8]: JWTClaims]>([:])
     let capacity: Int
 
     init(capacity: Int = 4096) {

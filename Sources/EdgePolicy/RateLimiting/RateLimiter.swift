@@ -1,4 +1,5 @@
 import Synchronization
+import Locking
 
 /// Token buckets, one per caller: a bucket holds up to `burst` tokens,
 /// gains `rate` per second, and each request takes one. Buckets are made
@@ -18,7 +19,7 @@ public final class RateLimiter: Sendable {
 
     public let limit: RateLimit
     let maxCallers: Int
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets = Locked<[String: Bucket]>([:])
 
     public init(_ limit: RateLimit, maxCallers: Int = 100_000) {
         self.limit = limit

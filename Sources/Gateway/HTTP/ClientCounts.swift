@@ -1,11 +1,12 @@
 import Synchronization
+import Locking
 
 /// Counts of open client connections over all daemons: the server-wide
 /// limit and the per-address cap are ours, so that a connection over them
 /// is answered (503 or 429) instead of waiting unseen in the listen backlog,
 /// which is what libmicrohttpd's own limit does.
 final class ClientCounts: Sendable {
-    private let counts = Mutex<(total: Int, byAddress: [String: Int])>((0, [:]))
+    private let counts = Locked<(total: Int, byAddress: [String: Int])>((0, [:]))
 
     /// Counts a new connection; the refusal if it is over a limit (it is counted anyway, until it closes).
     func admit(_ address: String, limits: HTTPLimits) -> HTTPRejection? {

@@ -1,5 +1,6 @@
 import EventLoops
 import Synchronization
+import Locking
 
 public struct HTTPRequest: Sendable {
     public let method: String
@@ -60,7 +61,7 @@ public struct BodyReader: Sendable {
 /// A chunked request's trailers: set by the server when the body ends,
 /// before the body stream reports its end.
 public final class RequestTrailers: Sendable {
-    private let value = Mutex<[(String, [UInt8])]?>(nil)
+    private let value = Locked<[(String, [UInt8])]?>(nil)
 
     public init() {}
 

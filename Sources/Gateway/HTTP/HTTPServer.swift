@@ -5,6 +5,7 @@ import WRPCTransport
 
 #if canImport(Glibc)
 import Glibc
+import Locking
 #endif
 
 /// libmicrohttpd on the event loops: one daemon per loop, all accepting on
@@ -17,7 +18,7 @@ public final class HTTPServer: Sendable {
     let group: EventLoopGroup
     /// HTTPS on every daemon when set.
     let tls: TLSContext?
-    private let daemons = Mutex<[Daemon]>([])
+    private let daemons = Locked<[Daemon]>([])
     private let inFlight = Atomic<Int>(0)
     private let boundPort = Atomic<Int>(0)
     /// Open connections, against `maxConnections` and `maxConnectionsPerClient`.

@@ -1,5 +1,6 @@
 import EdgePolicy
 import Synchronization
+import Locking
 
 /// What middleware learn about a request on its way in (modelled on
 /// Hummingbird 2's request context): who sent it, and headers every answer
@@ -7,7 +8,7 @@ import Synchronization
 /// request is logged.
 public final class RequestContext: Sendable {
     public let requestID: String
-    private let state = Mutex<State>(State())
+    private let state = Locked<State>(State())
 
     struct State {
         var identity: Identity?

@@ -2,6 +2,7 @@ import CoreMetrics
 import EventLoops
 import Prometheus
 import Synchronization
+import Locking
 
 /// The gateway's metrics, through swift-metrics into a Prometheus registry of
 /// its own (no process-wide bootstrap, so several gateways can coexist in tests).
@@ -16,9 +17,9 @@ public struct GatewayMetrics: Sendable {
     private let handles = HandleCache()
 
     final class HandleCache: Sendable {
-        let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+        let counters = Locked<[String: CoreMetrics.Counter]>([:])
         /// The per-request pair, by a key that needs no string building.
-        let requests = Mutex<[RequestKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+        let requests = Locked<[RequestKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
     }
 
     struct RequestKey: Hashable {

@@ -1,4 +1,5 @@
 import Synchronization
+import Locking
 
 /// The server's sink, wrapped to learn what the client actually got: the
 /// status, the body bytes and how the body ended. `onEnd` gets the record
@@ -26,9 +27,9 @@ final class RecordingSink: ResponseSink {
     private let inner: any ResponseSink
     /// Its id and the headers middleware added go on the answer's head.
     let context: RequestContext
-    private let state = Mutex(Record())
+    private let state = Locked(Record())
     /// Set when the body carries an error marker: its end is not a clean one.
-    private let failure = Mutex<String?>(nil)
+    private let failure = Locked<String?>(nil)
     private let onEnd: @Sendable (Record) -> Void
 
     init(_ inner: any ResponseSink, context: RequestContext, onEnd: @escaping @Sendable (Record) -> Void) {

@@ -1,6 +1,7 @@
 import DequeModule
 import EventLoops
 import Synchronization
+import Locking
 
 /// A transport inside one process, for unit tests: `connect()` hands the
 /// other end of an in-memory duplex pipe to the paired listener.
@@ -12,7 +13,7 @@ public final class InProcessListener: ServerTransport {
         var closed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     public let address = "in-process"
 
     public init() {}

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import EventLoops
 import Synchronization
+import Locking
 
 /// Edge-triggered readiness of one descriptor on one loop. Operations try
 /// the system call first and wait here only after EAGAIN; an edge that
@@ -21,7 +22,7 @@ final class Readiness: IOHandler, Sendable {
         var writer: UnsafeContinuation<Void, any Error>?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func ready(_ events: IOEvents) {
         let (r, w) = state.withLock { s -> (UnsafeContinuation<Void, any Error>?, UnsafeContinuation<Void, any Error>?) in

@@ -4,6 +4,7 @@ import Glibc
 import CSystemShims
 import EventLoops
 import Synchronization
+import Locking
 
 /// A non-blocking stream socket owned by one event loop: its readiness is
 /// reported by that loop, so a task on the same loop never leaves its thread
@@ -161,7 +162,7 @@ final class Socket: Sendable {
             let readiness = socket.readiness
             // Under one lock with the timer, so that it cannot fail a later
             // write wait once the connect is over.
-            let pending = Mutex<Bool>(true)
+            let pending = Locked<Bool>(true)
             let timer = deadline.map { at in
                 socket.loop.schedule(at: at) {
                     pending.withLock { if $0 { readiness.failWrite(SocketError.connectTimedOut) } }
@@ -201,7 +202,7 @@ final class Socket: Sendable {
 /// loop), and the connection belongs to the loop that took it.
 final class ListeningSocket: Sendable {
     private let descriptor: Atomic<Int32>
-    private let watchers = Mutex<[ObjectIdentifier: (EventLoop, Readiness)]>([:])
+    private let watchers = Locked<[ObjectIdentifier: (EventLoop, Readiness)]>([:])
 
     init(fd: Int32) {
         descriptor = Atomic(fd)
@@ -249,7 +250,7 @@ final class ListeningSocket: Sendable {
     /// Where accepts from outside any loop are watched. Always the same one:
     /// a new connection wakes only one watching loop, and a caller waiting
     /// on another loop's view than the one woken would wait for ever.
-    private let home = Mutex<EventLoop?>(nil)
+    private let home = Locked<EventLoop?>(nil)
 
     private var callerLoop: EventLoop {
         if let current = EventLoop.current { return current }

@@ -1,4 +1,5 @@
 import Synchronization
+import Locking
 
 /// One full-duplex byte stream: a wRPC invocation's connection.
 public protocol ByteStream: Sendable {
@@ -72,7 +73,7 @@ public enum Transports {
     public typealias ClientFactory = @Sendable (TransportURL) throws -> any ClientTransport
     public typealias ServerFactory = @Sendable (TransportURL) async throws -> any ServerTransport
 
-    private static let registry = Mutex<(clients: [String: ClientFactory], servers: [String: ServerFactory])>((
+    private static let registry = Locked<(clients: [String: ClientFactory], servers: [String: ServerFactory])>((
         clients: [
             "tcp": { try TCPTransport(url: $0) },
             "unix": { try UnixTransport(url: $0) },

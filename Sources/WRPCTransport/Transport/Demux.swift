@@ -1,5 +1,6 @@
 import EventLoops
 import Synchronization
+import Locking
 
 /// Incoming bytes of one invocation, sorted by path: one `ByteQueue` per
 /// path. The connection's reader delivers; consumers of each path take.
@@ -16,7 +17,7 @@ final class Demux: Sendable {
         var reader: UnsafeContinuation<Void, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     let highWater: Int
 
     init(highWater: Int = 8 << 20) {

@@ -1,6 +1,7 @@
 import CMicroHTTPD
 import EventLoops
 import Synchronization
+import Locking
 
 /// The HTTPS credentials of every daemon, and their reloading: each new
 /// connection is switched to the current credentials before its handshake
@@ -8,11 +9,11 @@ import Synchronization
 /// connections get and leaves open ones as they are.
 public final class TLSContext: Sendable {
     let settings: TLSSettings
-    private let current: Mutex<TLSCredentials>
+    private let current: Locked<TLSCredentials>
 
     public init(_ settings: TLSSettings) throws {
         self.settings = settings
-        current = Mutex(try TLSCredentials(settings))
+        current = Locked(try TLSCredentials(settings))
     }
 
     var credentials: TLSCredentials { current.withLock { $0 } }
