@@ -81,6 +81,13 @@ func residentKiB(pid: Int32) -> Int {
     statusKiB(pid: pid, field: "VmRSS:")
 }
 
+/// RssAnon of a process: the part of its resident set that is not
+/// file-backed (heap, stacks), in KiB. The rest is code and data paged in
+/// from files, which grows as paths run for the first time.
+func anonymousResidentKiB(pid: Int32) -> Int {
+    statusKiB(pid: pid, field: "RssAnon:")
+}
+
 /// The descriptors a process has open (entries of /proc/PID/fd); 0 when
 /// it cannot be read.
 func openDescriptors(pid: Int32) -> Int {

@@ -31,8 +31,8 @@ func soakBenchmark(shared: String) async throws {
 
     printTitle("Soak: 64 connections for \(seconds) s through the gateway to 3 backend processes, a fault every \(period) s")
     print("Mix per call: 86% `greeter.hello`, 6% `count` n = \(SoakCall.countN) as NDJSON, 4% 256 KiB `upload`, 4% 256 KiB `download`; `Wrpc-Timeout-Ms: \(SoakCall.timeoutMs)`, gateway flags `--stream-idle-timeout \(soakStreamIdleSeconds)` (\(gateway.flagsDescription)). Faults in turn, \(soakFaultSeconds) s each: one backend SIGKILLed then restarted on its port, one SIGSTOPped then SIGCONTed, 1 call in 10 to a route whose backend refuses. An error is expected when the call overlapped a fault's window (plus \(Int(faults.grace.seconds)) s) and got 502/503/504, or a cut stream from a killed or hung backend; every other error is unexpected. Latency: `hello` calls answered 200.\n")
-    print("| elapsed | gateway RSS | fds | calls | calls/s | hello p50 | hello p99 | faults begun | expected errors | unexpected errors |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |")
+    print("| elapsed | gateway RSS | of it anonymous | fds | calls | calls/s | hello p50 | hello p99 | faults begun | expected errors | unexpected errors |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |")
     flushTables()
 
     let start = ContinuousClock.now
@@ -139,6 +139,7 @@ private func summarize(_ samples: [SoakRow.Sample], tail: SoakStats.Window, stat
         print("- \(name): first row \(unit(first)), rows \(unit(values.min()!))–\(unit(values.max()!)), last \(unit(values.last!)): **\(within ? "within" : "outside") ±10%** of the first row's")
     }
     drift("gateway RSS", samples.map(\.rssKiB)) { String(format: "%.1f MiB", Double($0) / 1024) }
+    drift("of it anonymous", samples.map(\.anonymousKiB)) { String(format: "%.1f MiB", Double($0) / 1024) }
     drift("gateway open fds", samples.map(\.fds)) { "\($0)" }
     let total = samples.reduce(into: tail.byKind) { all, s in all.merge(s.byKind, uniquingKeysWith: +) }
     print("- calls: \(total.values.reduce(0, +)) (\(SoakCall.allCases.map { "\($0.rawValue) \(total[$0] ?? 0)" }.joined(separator: ", "))), \(tail.calls) of them answered after the last row")
