@@ -15,24 +15,41 @@ import WRPCTransport
 @Suite(.heavyTransfer) struct FullDuplexTests {
     static let limit = 4 << 20
 
-    /// Sends the body while reading the answer (as curl does), until the server closes.
-    static func echo(_ port: Int, _ body: [UInt8]) async throws -> Reply {
+    /// Sends the body while reading the answer (as curl does), until the
+    /// server closes. The last `holdBack` bytes wait for the answer's first
+    /// bytes: otherwise, on a loaded machine, the whole body may be in
+    /// before the echo passes the bound, and the call is rightly answered
+    /// 200 (nothing was held past the bound), which is not what a test of
+    /// the bound means to see.
+    static func echo(_ port: Int, _ body: [UInt8], holdBack: Int = 0) async throws -> Reply {
         let stream = try await TCPTransport(host: "127.0.0.1", port: port).connect()
         defer { stream.close() }
         let head = "POST /invoke/\(blobs)/echo HTTP/1.1\r\nHost: a\r\nConnection: close\r\n"
             + "Content-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\n\r\n"
+        let (answered, answer) = AsyncStream<Void>.makeStream()
         let sending = Task {
             try? await stream.write(Array(head.utf8))
-            var at = 0
-            while at < body.count {
-                let end = min(at + (256 << 10), body.count)
-                guard (try? await stream.write(Array(body[at..<end]))) != nil else { return }
-                at = end
+            func send(_ range: Range<Int>) async -> Bool {
+                var at = range.lowerBound
+                while at < range.upperBound {
+                    let end = min(at + (256 << 10), range.upperBound)
+                    guard (try? await stream.write(Array(body[at..<end]))) != nil else { return false }
+                    at = end
+                }
+                return true
             }
+            let split = body.count - min(holdBack, body.count)
+            guard await send(0..<split) else { return }
+            for await _ in answered { break }
+            _ = await send(split..<body.count)
         }
         defer { sending.cancel() }
         var raw: [UInt8] = []
-        while case let bytes = try await stream.read(), !bytes.isEmpty { raw += bytes }
+        while case let bytes = try await stream.read(), !bytes.isEmpty {
+            raw += bytes
+            answer.yield()
+        }
+        answer.finish()
         return try parseReply(raw)
     }
 
@@ -61,14 +78,14 @@ import WRPCTransport
     @Test(arguments: [8 << 20, 40 << 20])
     func largeEchoesGetA413(_ size: Int) async throws {
         let stack = try Stack { $0.http.maxEarlyResponseBytes = Self.limit }
-        let reply = try await Self.echo(stack.port, Self.body(size))
+        let reply = try await Self.echo(stack.port, Self.body(size), holdBack: 64 << 10)
         try expectEarly413(reply)
         await stack.stop()
     }
 
     @Test func aHundredMebibyteEchoGetsA413() async throws {
         let stack = try Stack { $0.http.maxEarlyResponseBytes = Self.limit }
-        let reply = try await Self.echo(stack.port, Self.body(100 << 20))
+        let reply = try await Self.echo(stack.port, Self.body(100 << 20), holdBack: 64 << 10)
         try expectEarly413(reply)
         await stack.stop()
     }
