@@ -24,10 +24,10 @@ public final class FreeMemoryRelease: @unchecked Sendable {
     private var previous: Int
     private var timer: LoopTimer?
     private var stopped = false
-    /// Trims done so far, and the resident bytes the last one gave back
+    /// Trims done so far, and the resident bytes they gave back in all
     /// (read them on the loop's thread).
     public private(set) var releases = 0
-    public private(set) var lastReleasedBytes = 0
+    public private(set) var releasedBytes = 0
 
     /// Starts looking on `loop`.
     @discardableResult
@@ -88,7 +88,7 @@ public final class FreeMemoryRelease: @unchecked Sendable {
         wrpc_malloc_trim()
         let after = Self.residentBytes() ?? resident
         releases += 1
-        lastReleasedBytes = resident - after
+        releasedBytes += resident - after
         baseline = after
     }
 

@@ -408,12 +408,12 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
         config.firstByteTimeout = .init(fallback: .milliseconds(300), maximum: .seconds(5))
         let egress = try EgressStack(config: config)
         defer { egress.stop() }
-        // Nothing listens there.
-        let closed = try SocketListener.tcp(host: "127.0.0.1", port: 0)
-        let port = closed.port!
-        closed.close()
-        let refused = try await egress.handle(get("127.0.0.1:\(port)", "/"))
+        // Nothing listens there, and the port stays ours (a closed one could
+        // be taken by a test beside).
+        let closed = try RefusingPort()
+        let refused = try await egress.handle(get("127.0.0.1:\(closed.port)", "/"))
         #expect(refused.result == .failure(.connectionRefused), "\(refused.result)")
+        withExtendedLifetime(closed) {}
         let dns = try await egress.handle(get("no-such-host.invalid", "/"))
         guard case .failure(.dnsError) = dns.result else { Issue.record("\(dns.result)"); return }
         var badScheme = get(Self.authority(origin), "/")

@@ -160,17 +160,17 @@ import WIT
     }
 
     @Test func connectionRefusedIsUnavailable() async throws {
-        // Bind a port, then close it: nothing listens there now.
-        let listener = try SocketListener.tcp(host: "127.0.0.1", port: 0)
-        let port = try #require(listener.port)
-        listener.close()
-        let client = WRPCClient(transport: TCPTransport(host: "127.0.0.1", port: port))
+        // Bound, not listening, and held: a port closed here could be taken
+        // by a test beside before the call (it was, once, under load).
+        let refusing = try RefusingPort()
+        let client = WRPCClient(transport: TCPTransport(host: "127.0.0.1", port: refusing.port))
         await #expect(throws: CallError.self) { _ = try await Self.call(client, "greeter", "hello", "[\"x\"]") }
         do {
             _ = try await Self.call(client, "greeter", "hello", "[\"x\"]")
         } catch let error as CallError {
             guard case .unavailable = error else { Issue.record("expected unavailable, got \(error)"); return }
         }
+        withExtendedLifetime(refusing) {}
         let missing = WRPCClient(transport: UnixTransport(path: "/tmp/no-such-wrpc-\(UUID().uuidString).sock"))
         do {
             _ = try await Self.call(missing, "greeter", "hello", "[\"x\"]")
