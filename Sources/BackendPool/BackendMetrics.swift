@@ -1,5 +1,4 @@
 import CoreMetrics
-import Synchronization
 import Locking
 
 /// One member's series, labelled `target`: calls started on it, errors by

@@ -1,4 +1,3 @@
-import Synchronization
 import Locking
 
 /// Closed until `open()`; waiting on it is cancellable. Calls to a pool wait

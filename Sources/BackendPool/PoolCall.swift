@@ -1,4 +1,3 @@
-import Synchronization
 import Locking
 
 /// Which member served a call, for a caller that wants to know: it sets one

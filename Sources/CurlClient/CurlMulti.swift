@@ -1,6 +1,5 @@
 import CCurl
 import EventLoops
-import Synchronization
 import Locking
 
 /// libcurl's multi interface driven by one event loop: curl names the

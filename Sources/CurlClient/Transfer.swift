@@ -1,6 +1,5 @@
 import CCurl
 import EventLoops
-import Synchronization
 import Locking
 
 /// Limits of one fetch.

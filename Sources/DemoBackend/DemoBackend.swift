@@ -1,6 +1,5 @@
 import ComponentValues
 import Logging
-import Synchronization
 import WIT
 import WRPCTransport
 import Locking

@@ -1,5 +1,4 @@
 import CoreMetrics
-import Synchronization
 import Locking
 
 /// The egress server's counters, through swift-metrics (the gateway's own

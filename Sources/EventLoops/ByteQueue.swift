@@ -1,5 +1,4 @@
 import DequeModule
-import Synchronization
 import Locking
 
 /// Bytes crossing from one side to another (socket to task, task to HTTP

@@ -8,12 +8,10 @@ import Glibc
 /// CPU per MiB. The cost is that a burst's high-water mark stays resident
 /// for good: sixteen `count` streams cut by a killed backend left the
 /// gateway at 238 MiB, of which `malloc_trim` gave back 181 MiB (issue 16's
-/// fault check). So one loop looks once per `period`: when the anonymous
-/// resident set grew by more than `slack` since the last look that released
-/// memory, and
-/// the allocator holds more than `slack` free, it trims. A steady stream
-/// therefore costs one small read per period; a burst is given back within
-/// a period of its end.
+/// fault check). So one loop looks once per `period` at the anonymous
+/// resident set and trims when it grew since the last trim (the rule is
+/// `shouldRelease`). A steady stream costs one small read per period; a
+/// burst is given back within two periods of its end.
 public final class FreeMemoryRelease: @unchecked Sendable {
     // @unchecked: the variables are touched only on `loop`'s thread (the
     // first schedule hops there).
@@ -24,9 +22,8 @@ public final class FreeMemoryRelease: @unchecked Sendable {
     private var previous: Int
     private var timer: LoopTimer?
     private var stopped = false
-    /// Trims done so far, and the resident bytes they gave back in all
-    /// (read them on the loop's thread).
-    public private(set) var releases = 0
+    /// The resident bytes the trims gave back in all (read it on the
+    /// loop's thread).
     public private(set) var releasedBytes = 0
 
     /// Starts looking on `loop`.
@@ -87,7 +84,6 @@ public final class FreeMemoryRelease: @unchecked Sendable {
         }
         wrpc_malloc_trim()
         let after = Self.residentBytes() ?? resident
-        releases += 1
         releasedBytes += resident - after
         baseline = after
     }

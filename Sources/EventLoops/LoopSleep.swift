@@ -1,4 +1,3 @@
-import Synchronization
 import Locking
 
 extension EventLoop {

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Locking
 
 /// Where a child's output goes.

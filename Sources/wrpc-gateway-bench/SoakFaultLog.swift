@@ -1,4 +1,3 @@
-import Synchronization
 import Locking
 
 /// When each injected fault started and ended, shared by the fault driver

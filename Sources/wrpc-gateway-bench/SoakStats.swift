@@ -1,4 +1,3 @@
-import Synchronization
 import Locking
 
 /// What the 64 soak callers did since the last row, collected under a lock

@@ -2,7 +2,6 @@ import EdgePolicy
 import Foundation
 import Gateway
 import Logging
-import Synchronization
 import TestSupport
 import Locking
 

@@ -2,7 +2,6 @@ import ComponentValues
 import EventLoops
 import Foundation
 import Gateway
-import Synchronization
 import Testing
 import TestSupport
 import WasiHTTP

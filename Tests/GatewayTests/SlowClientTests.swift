@@ -1,7 +1,6 @@
 import ComponentValues
 import Foundation
 import Gateway
-import Synchronization
 import Testing
 import WRPCTransport
 import Locking

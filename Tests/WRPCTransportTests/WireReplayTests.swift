@@ -1,6 +1,5 @@
 import ComponentValues
 import Foundation
-import Synchronization
 import Testing
 import TestSupport
 import WIT

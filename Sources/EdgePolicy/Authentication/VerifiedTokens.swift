@@ -1,5 +1,4 @@
 import Crypto
-import Synchronization
 import Locking
 
 /// Tokens whose signature was verified, by their SHA-256, so that a client

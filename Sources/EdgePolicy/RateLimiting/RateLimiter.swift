@@ -1,4 +1,3 @@
-import Synchronization
 import Locking
 
 /// Token buckets, one per caller: a bucket holds up to `burst` tokens,

@@ -1,4 +1,3 @@
-import Synchronization
 import Locking
 
 /// Counts of open client connections over all daemons: the server-wide

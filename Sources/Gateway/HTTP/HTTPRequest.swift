@@ -1,5 +1,4 @@
 import EventLoops
-import Synchronization
 import Locking
 
 public struct HTTPRequest: Sendable {

@@ -1,5 +1,4 @@
 import EdgePolicy
-import Synchronization
 import Locking
 
 /// What middleware learn about a request on its way in (modelled on

@@ -1,7 +1,6 @@
 import CoreMetrics
 import EventLoops
 import Prometheus
-import Synchronization
 import Locking
 
 /// The gateway's metrics, through swift-metrics into a Prometheus registry of

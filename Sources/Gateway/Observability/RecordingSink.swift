@@ -1,4 +1,3 @@
-import Synchronization
 import Locking
 
 /// The server's sink, wrapped to learn what the client actually got: the

@@ -1,6 +1,5 @@
 import DequeModule
 import EventLoops
-import Synchronization
 import Locking
 
 /// A transport inside one process, for unit tests: `connect()` hands the

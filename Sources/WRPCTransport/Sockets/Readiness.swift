@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import EventLoops
-import Synchronization
 import Locking
 
 /// Edge-triggered readiness of one descriptor on one loop. Operations try

@@ -1,4 +1,3 @@
-import Synchronization
 import Locking
 
 /// One full-duplex byte stream: a wRPC invocation's connection.

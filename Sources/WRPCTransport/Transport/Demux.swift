@@ -1,5 +1,4 @@
 import EventLoops
-import Synchronization
 import Locking
 
 /// Incoming bytes of one invocation, sorted by path: one `ByteQueue` per

@@ -1,6 +1,5 @@
 import CMicroHTTPD
 import EventLoops
-import Synchronization
 import Locking
 
 /// The HTTPS credentials of every daemon, and their reloading: each new
