@@ -46,7 +46,9 @@ import WRPCTransport
     /// Every replica ejected: a call fails at once with `unavailable`,
     /// without dialling, far inside its deadline.
     @Test func allEjectedFailsAtOnce() async throws {
-        let pool = try makePool(urls: [try closedPort(), try closedPort()].map { "tcp://127.0.0.1:\($0)" },
+        let refusing = try [RefusingPort(), RefusingPort()]
+        defer { withExtendedLifetime(refusing) {} }
+        let pool = try makePool(urls: refusing.map(\.url),
                                    settings: settings(ejectBase: .seconds(60), ejectMax: .seconds(60)))
         defer { pool.shutdown() }
         await #expect(throws: CallError.self) { try await hello(pool) }

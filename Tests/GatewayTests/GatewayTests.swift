@@ -3,6 +3,7 @@ import DemoBackend
 import Foundation
 import Gateway
 import Testing
+import TestSupport
 import WIT
 import WRPCTransport
 
@@ -158,11 +159,10 @@ import WRPCTransport
     }
 
     @Test func backendFailuresMapToStatuses() async throws {
-        // Refused: a port nobody listens on.
-        let probe = try SocketListener.tcp(host: "127.0.0.1", port: 0)
-        let closedPort = probe.port!
-        probe.close()
-        let refused = try Stack(target: "tcp://127.0.0.1:\(closedPort)")
+        // Refused: a port nobody listens on (held, so no test beside takes it).
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let refused = try Stack(target: refusing.url)
         let r503 = try await post(refused.port, greeter, "hello", "{\"name\":\"x\"}")
         #expect(r503.status == 503)
         #expect(r503.json?["code"]?.stringValue == "unavailable")

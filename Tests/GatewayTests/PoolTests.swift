@@ -26,7 +26,9 @@ func poolGateway(_ targets: [String], routes: [String: [String]] = [:],
 @Suite struct PoolTests {
     /// Every backend ejected: a 503 at once, far inside the call deadline.
     @Test func allEjectedIs503AtOnce() async throws {
-        let dead = try [closedPort(), closedPort()].map { "tcp://127.0.0.1:\($0)" }
+        let refusing = try [RefusingPort(), RefusingPort()]
+        defer { withExtendedLifetime(refusing) {} }
+        let dead = refusing.map(\.url)
         let gateway = try poolGateway(dead) { $0.pool.ejectBase = .seconds(60); $0.pool.ejectMax = .seconds(60) }
         let first = try await post(gateway.port, greeter, "hello", "{\"name\":\"x\"}")
         #expect(first.status == 503)
@@ -47,7 +49,9 @@ func poolGateway(_ targets: [String], routes: [String: [String]] = [:],
             for r in replicas { r.stop() }
             cutter.stop()
         }
-        let dead = "tcp://127.0.0.1:\(try closedPort())"
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let dead = refusing.url
         let gateway = try poolGateway(replicas.map(\.url) + [dead, cutter.url]) {
             $0.pool.balance = .roundRobin
             $0.pool.ejectBase = .seconds(60)
@@ -73,8 +77,9 @@ func poolGateway(_ targets: [String], routes: [String: [String]] = [:],
     @Test func readinessWithBackendsDown() async throws {
         let replica = try Replica()
         defer { replica.stop() }
-        let dead = "tcp://127.0.0.1:\(try closedPort())"
-        let alsoDead = "tcp://127.0.0.1:\(try closedPort())"
+        let refusing = try [RefusingPort(), RefusingPort()]
+        defer { withExtendedLifetime(refusing) {} }
+        let (dead, alsoDead) = (refusing[0].url, refusing[1].url)
         let some = try poolGateway([replica.url, dead])
         let ready = try await http(some.port, "GET", "/readyz")
         #expect(ready.status == 200)
@@ -99,7 +104,9 @@ func poolGateway(_ targets: [String], routes: [String: [String]] = [:],
     @Test func functionsListPools() async throws {
         let replicas = try (0..<2).map { _ in try Replica() }
         defer { for r in replicas { r.stop() } }
-        let dead = "tcp://127.0.0.1:\(try closedPort())"
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let dead = refusing.url
         let types = "wrpc-gateway:demo/types@0.1.0"
         let gateway = try poolGateway(replicas.map(\.url), routes: [types: [dead]])
         _ = try await http(gateway.port, "GET", "/readyz")  // ejects `dead`

@@ -85,13 +85,6 @@ public final class Replica: Sendable {
     }
 }
 
-/// A port on 127.0.0.1 that nobody listens on (bound, then closed).
-public func closedPort() throws -> Int {
-    let listener = try SocketListener.tcp(host: "127.0.0.1", port: 0)
-    defer { listener.close() }
-    return listener.port!
-}
-
 /// The JSON parameters of `greeter.hello` as wire bytes.
 public func helloParams(_ name: String) -> [UInt8] {
     var bytes: [UInt8] = []
