@@ -43,19 +43,26 @@ func hello(_ pool: BackendPool, _ name: String = "pool", deadline: Duration = .s
     return String(decoding: json ?? [], as: UTF8.self)
 }
 
-/// Runs `total` calls, `concurrency` at a time; how many failed.
-func calls(_ pool: BackendPool, total: Int, concurrency: Int) async -> Int {
+/// Runs `total` calls, `concurrency` at a time; how each failed call failed.
+func calls(_ pool: BackendPool, total: Int, concurrency: Int) async -> [String] {
     precondition(total % concurrency == 0, "\(total) calls do not split over \(concurrency) callers")
-    return await withTaskGroup(of: Int.self) { group in
+    return await withTaskGroup(of: [String].self) { group in
         let each = total / concurrency
         for _ in 0..<concurrency {
             group.addTask {
-                var failed = 0
-                for _ in 0..<each where (try? await hello(pool)) != "\"Hello, pool!\"" { failed += 1 }
+                var failed: [String] = []
+                for _ in 0..<each {
+                    do {
+                        let answer = try await hello(pool)
+                        if answer != "\"Hello, pool!\"" { failed.append("answered \(answer)") }
+                    } catch {
+                        failed.append("\(error)")
+                    }
+                }
                 return failed
             }
         }
-        return await group.reduce(0, +)
+        return await group.reduce([], +)
     }
 }
 

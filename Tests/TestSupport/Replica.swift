@@ -26,6 +26,9 @@ public final class Replica: Sendable {
     public let holding = Atomic<Int>(0)
     private let gate = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     private let running = Locked<(SocketListener, Task<Void, Never>)?>(nil)
+    /// While stopped, the port stays bound (not listening), so that no test
+    /// beside takes it and answers the calls meant to be refused.
+    private let held = Locked<RefusingPort?>(nil)
 
     public init(host: String = "127.0.0.1", port: Int = 0) throws {
         self.host = host
@@ -77,10 +80,12 @@ public final class Replica: Sendable {
         guard let (listener, task) = running.withLock({ r in defer { r = nil }; return r }) else { return }
         listener.close()
         task.cancel()
+        if host == "127.0.0.1" { held.withLock { $0 = try? RefusingPort(port: port) } }
     }
 
     /// Back on the same address.
     public func restart() throws {
+        held.withLock { $0 = nil }
         serve(try SocketListener.tcp(host: host, port: port))
     }
 }

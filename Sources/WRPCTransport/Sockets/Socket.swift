@@ -10,7 +10,7 @@ import Locking
 /// reported by that loop, so a task on the same loop never leaves its thread
 /// to read or write.
 final class Socket: Sendable {
-    private let descriptor: Atomic<Int32>
+    private let descriptor: GuardedDescriptor
     let loop: EventLoop
     private let readiness = Readiness()
     /// Bytes moved each way since the last wait: a peer that is always
@@ -24,24 +24,20 @@ final class Socket: Sendable {
 
     /// Registers `fd` with `loop` (by default the caller's own).
     init(fd: Int32, loop: EventLoop = .currentOrShared) throws {
-        descriptor = Atomic(fd)
+        descriptor = GuardedDescriptor(fd)
         self.loop = loop
         do {
             try loop.register(fd, [.read, .write, .hangup, .edge], readiness)
         } catch {
-            Glibc.close(fd)
-            descriptor.store(-1, ordering: .relaxed)
+            descriptor.close()
             throw SocketError.system("register with the event loop", EBADF)
         }
     }
 
-    /// The descriptor, or `.closed` once `close()` ran.
-    private var fd: Int32 {
-        get throws {
-            let fd = descriptor.load(ordering: .relaxed)
-            guard fd >= 0 else { throw SocketError.closed }
-            return fd
-        }
+    /// Runs `body` with the descriptor (open until it returns); throws
+    /// `.closed` once `close()` ran.
+    func withDescriptor<T>(_ body: (Int32) throws -> T) throws -> T {
+        try descriptor.use(body)
     }
 
     /// Reads up to `maximum` bytes; an empty result is the end of the stream.
@@ -49,12 +45,13 @@ final class Socket: Sendable {
     /// small answers do not each allocate (and free) 64 KiB.
     func read(maximum: Int = 64 << 10) async throws -> [UInt8] {
         while true {
-            let fd = try fd
             var n = 0
             let size = min(maximum, readSize.load(ordering: .relaxed))
-            let buffer = [UInt8](unsafeUninitializedCapacity: size) { raw, count in
-                n = Glibc.read(fd, raw.baseAddress, size)
-                count = max(n, 0)
+            let buffer = try descriptor.use { fd in
+                [UInt8](unsafeUninitializedCapacity: size) { raw, count in
+                    n = Glibc.read(fd, raw.baseAddress, size)
+                    count = max(n, 0)
+                }
             }
             if n == size {
                 readSize.store(min(size * 2, 64 << 10), ordering: .relaxed)
@@ -89,8 +86,7 @@ final class Socket: Sendable {
         var offset = 0
         let total = head.count + body.count
         while offset < total {
-            let fd = try fd
-            let n: Int = head.withUnsafeBytes { h in
+            let n: Int = try descriptor.use { fd in head.withUnsafeBytes { h in
                 body.withUnsafeBytes { b in
                     var parts = (iovec(), iovec())
                     var count: Int32 = 1
@@ -106,7 +102,7 @@ final class Socket: Sendable {
                         $0.withMemoryRebound(to: iovec.self, capacity: 2) { Glibc.writev(fd, $0, count) }
                     }
                 }
-            }
+            } }
             if n >= 0 {
                 offset += n
                 continue
@@ -127,15 +123,14 @@ final class Socket: Sendable {
 
     /// Half-closes: the peer reads end-of-stream, and can still answer.
     func shutdownWrite() {
-        if let fd = try? fd { shutdown(fd, Int32(SHUT_WR)) }
+        _ = try? descriptor.use { shutdown($0, Int32(SHUT_WR)) }
     }
 
     func close() {
-        let fd = descriptor.exchange(-1, ordering: .acquiringAndReleasing)
-        guard fd >= 0 else { return }
-        loop.forget(fd)
-        readiness.close()
-        Glibc.close(fd)
+        descriptor.close { fd in
+            loop.forget(fd)
+            readiness.close()
+        }
     }
 
     deinit { close() }
@@ -182,7 +177,8 @@ final class Socket: Sendable {
             }
             var err: Int32 = 0
             var len = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+            // The connect may have been given up meanwhile (closed).
+            try socket.withDescriptor { _ = getsockopt($0, SOL_SOCKET, SO_ERROR, &err, &len) }
             if err != 0 {
                 socket.close()
                 throw SocketError.system("connect", err)
@@ -201,14 +197,12 @@ final class Socket: Sendable {
 /// `accept()` watches it too (exclusively, so a new connection wakes one
 /// loop), and the connection belongs to the loop that took it.
 final class ListeningSocket: Sendable {
-    private let descriptor: Atomic<Int32>
+    private let descriptor: GuardedDescriptor
     private let watchers = Locked<[ObjectIdentifier: (EventLoop, Readiness)]>([:])
 
     init(fd: Int32) {
-        descriptor = Atomic(fd)
+        descriptor = GuardedDescriptor(fd)
     }
-
-    var fd: Int32 { descriptor.load(ordering: .relaxed) }
 
     static func listen(_ address: SocketAddress, backlog: Int32 = 1024) throws -> ListeningSocket {
         let fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -234,13 +228,13 @@ final class ListeningSocket: Sendable {
     private func readiness(on loop: EventLoop) throws -> Readiness {
         try watchers.withLock { all in
             if let (_, r) = all[ObjectIdentifier(loop)] { return r }
-            let fd = descriptor.load(ordering: .relaxed)
-            guard fd >= 0 else { throw SocketError.closed }
             let r = Readiness()
-            do {
-                try loop.register(fd, [.read, .edge, .exclusive], r)
-            } catch {
-                throw SocketError.system("register the listener", EBADF)
+            try descriptor.use { fd in
+                do {
+                    try loop.register(fd, [.read, .edge, .exclusive], r)
+                } catch {
+                    throw SocketError.system("register the listener", EBADF)
+                }
             }
             all[ObjectIdentifier(loop)] = (loop, r)
             return r
@@ -266,9 +260,7 @@ final class ListeningSocket: Sendable {
         let loop = callerLoop
         let readiness = try readiness(on: loop)
         while true {
-            let fd = descriptor.load(ordering: .relaxed)
-            guard fd >= 0 else { throw SocketError.closed }
-            let client = wrpc_accept(fd)
+            let client = try descriptor.use { wrpc_accept($0) }
             if client >= 0 {
                 Socket.setNoDelay(client)
                 return try Socket(fd: client, loop: loop)
@@ -286,23 +278,22 @@ final class ListeningSocket: Sendable {
     }
 
     func close() {
-        let fd = descriptor.exchange(-1, ordering: .acquiringAndReleasing)
-        guard fd >= 0 else { return }
-        let all = watchers.withLock { w in
-            defer { w = [:] }
-            return Array(w.values)
+        descriptor.close { fd in
+            let all = watchers.withLock { w in
+                defer { w = [:] }
+                return Array(w.values)
+            }
+            for (loop, readiness) in all {
+                loop.deregister(fd)
+                readiness.close()
+            }
         }
-        for (loop, readiness) in all {
-            loop.deregister(fd)
-            readiness.close()
-        }
-        Glibc.close(fd)
     }
 
     deinit { close() }
 
     /// The port a TCP listener is bound to (for port 0).
-    var localPort: Int? { boundPort(fd) }
+    var localPort: Int? { try? descriptor.use { boundPort($0) } }
 }
 
 /// The port `fd` is bound to, if it is a TCP socket.
