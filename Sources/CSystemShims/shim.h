@@ -20,10 +20,11 @@ extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int fl
 extern int sched_getaffinity(pid_t pid, size_t size, void *mask);
 extern int pthread_setname_np(pthread_t thread, const char *name);
 
-// glibc's allocator thresholds (mallopt is not in Swift's Glibc module).
+// glibc's allocator thresholds (mallopt is not in Swift's Glibc module);
+// a negative value leaves that one as it is.
 static inline void wrpc_tune_malloc(int mmap_threshold, int trim_threshold) {
-    mallopt(M_MMAP_THRESHOLD, mmap_threshold);
-    mallopt(M_TRIM_THRESHOLD, trim_threshold);
+    if (mmap_threshold >= 0) mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    if (trim_threshold >= 0) mallopt(M_TRIM_THRESHOLD, trim_threshold);
 }
 
 /// Bytes the allocator holds free (in all arenas), whether or not their

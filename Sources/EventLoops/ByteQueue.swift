@@ -15,6 +15,11 @@ public final class ByteQueue: Sendable {
     public let highWater: Int
     /// The producer may go on once the consumer brought the backlog down to this.
     public let lowWater: Int
+    /// At most this much is joined into one piece by `next()`. A queue may
+    /// hold far more (a demultiplexed path holds up to 8 MiB): joining all
+    /// of it cost a copy of every byte and a buffer of that size per take,
+    /// which is also above the allocator's mmap threshold (MemoryTuning).
+    static let maxJoin = 1 << 20
 
     private struct State {
         var chunks = Deque<[UInt8]>()
@@ -40,21 +45,31 @@ public final class ByteQueue: Sendable {
             return wake
         }
 
-        mutating func takeAll() -> [UInt8] {
-            var out: [UInt8]
-            if chunks.count == 1 && headOffset == 0 {
-                out = chunks.removeFirst()
-            } else {
-                out = []
-                out.reserveCapacity(count)
-                for (i, c) in chunks.enumerated() {
-                    // Appending whole arrays copies memory; `joined()` would go byte by byte.
-                    if i == 0 && headOffset > 0 { out += c[headOffset...] } else { out += c }
-                }
-                chunks.removeAll(keepingCapacity: true)
+        /// What is held, joined, up to `maxJoin` bytes (a first piece that is
+        /// larger comes whole, uncopied); the rest stays for the next take.
+        mutating func take() -> [UInt8] {
+            if headOffset == 0, let first = chunks.first, chunks.count == 1 || first.count >= ByteQueue.maxJoin {
+                chunks.removeFirst()
+                count -= first.count
+                return first
             }
-            headOffset = 0
-            count = 0
+            var size = 0
+            var pieces = 0
+            for c in chunks {
+                let n = c.count - (pieces == 0 ? headOffset : 0)
+                if pieces > 0 && size + n > ByteQueue.maxJoin { break }
+                size += n
+                pieces += 1
+            }
+            var out: [UInt8] = []
+            out.reserveCapacity(size)
+            for i in 0..<pieces {
+                let c = chunks.removeFirst()
+                // Appending whole arrays copies memory; `joined()` would go byte by byte.
+                if i == 0 && headOffset > 0 { out += c[headOffset...] } else { out += c }
+                headOffset = 0
+            }
+            count -= size
             return out
         }
 
@@ -186,14 +201,14 @@ public final class ByteQueue: Sendable {
 
     // MARK: - Consumer
 
-    /// Everything held now, joined; waits when nothing is. Nil at a clean
+    /// What is held now, joined (up to `maxJoin` bytes); waits when nothing is. Nil at a clean
     /// end; throws the producer's failure, or when the task is cancelled.
     public func next() async throws -> [UInt8]? {
         enum Step { case bytes([UInt8]?), failure(any Error), wait }
         let (step, space, wake): (Step, UnsafeContinuation<Void, any Error>?, (@Sendable () -> Void)?) = state.withLock { s in
             if let e = s.cancelled { return (.failure(e), nil, nil) }
             if s.count > 0 {
-                let bytes = s.takeAll()
+                let bytes = s.take()
                 let (w, cb) = s.spaceWaiters(low: lowWater)
                 return (.bytes(bytes), w, cb)
             }
@@ -216,7 +231,7 @@ public final class ByteQueue: Sendable {
                 let ready: Result<[UInt8]?, any Error>? = state.withLock { s in
                     if let e = s.cancelled { return .failure(e) }
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    if s.count > 0 { return .success(s.takeAll()) }
+                    if s.count > 0 { return .success(s.take()) }
                     if let f = s.failure { return .failure(f) }
                     if s.finished { return .success(nil) }
                     s.reader = c

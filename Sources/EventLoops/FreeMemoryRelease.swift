@@ -20,6 +20,9 @@ public final class FreeMemoryRelease: @unchecked Sendable {
     public let slack: Int
     private var baseline: Int
     private var previous: Int
+    /// The allocator's free bytes after the last trim, lowered as memory is
+    /// taken again: what it grew by since is memory freed since.
+    private var freeMark = Int.max
     private var timer: LoopTimer?
     private var stopped = false
     /// The resident bytes the trims gave back in all (read it on the
@@ -56,12 +59,15 @@ public final class FreeMemoryRelease: @unchecked Sendable {
     /// `slack`; once it has settled (within a quarter of the slack of the
     /// previous look), any growth beyond that quarter, so that the end of a
     /// small burst is given back too. Never when little is free: growth that
-    /// is live memory cannot be given back.
-    static func shouldRelease(resident: Int, previous: Int, baseline: Int, free: Int, slack: Int) -> Bool {
+    /// is live memory cannot be given back. And when more than `slack` was
+    /// `freed` since the last trim: a trim in the middle of a burst finds its
+    /// memory still live, and when the burst then ends the resident set does
+    /// not grow, it only stops being used.
+    static func shouldRelease(resident: Int, previous: Int, baseline: Int, free: Int, freed: Int, slack: Int) -> Bool {
         let settle = slack / 4
         let grown = resident - baseline
         guard free > settle else { return false }
-        return grown > slack || (grown > settle && abs(resident - previous) < settle)
+        return freed > slack || grown > slack || (grown > settle && abs(resident - previous) < settle)
     }
 
     private func arm() {
@@ -75,17 +81,20 @@ public final class FreeMemoryRelease: @unchecked Sendable {
     private func look() {
         guard let resident = Self.residentBytes() else { return }
         defer { previous = resident }
-        // Shrinking (streams ended, the kernel reclaimed) moves the mark
+        let free = wrpc_malloc_free_bytes()
+        // Shrinking (streams ended, the kernel reclaimed) moves the marks
         // down, so growth is always measured from the lowest point since.
         guard Self.shouldRelease(resident: resident, previous: previous, baseline: baseline,
-                                 free: wrpc_malloc_free_bytes(), slack: slack) else {
+                                 free: free, freed: free - min(freeMark, free), slack: slack) else {
             baseline = min(baseline, resident)
+            freeMark = min(freeMark, free)
             return
         }
         wrpc_malloc_trim()
         let after = Self.residentBytes() ?? resident
         releasedBytes += resident - after
         baseline = after
+        freeMark = wrpc_malloc_free_bytes()
     }
 
     static func residentBytes() -> Int? {

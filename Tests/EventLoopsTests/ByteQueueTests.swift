@@ -13,6 +13,22 @@ import Testing
         #expect(try await q.next() == nil)
     }
 
+    /// Small pieces are joined, but never past `maxJoin`: a queue holding
+    /// megabytes hands them over in pieces, not in one copy of it all.
+    @Test func joinsAreBounded() async throws {
+        let q = ByteQueue(highWater: .max)
+        let third = ByteQueue.maxJoin / 3 + 1
+        for i in 0..<4 { try await q.write([UInt8](repeating: UInt8(i), count: third)) }
+        let big = [UInt8](repeating: 9, count: ByteQueue.maxJoin + 5)
+        try await q.write(big)
+        try await q.write([10])
+        q.finish()
+        var pieces: [[UInt8]] = []
+        while let piece = try await q.next() { pieces.append(piece) }
+        #expect(pieces.map(\.count) == [2 * third, 2 * third, big.count, 1])
+        #expect(pieces.joined().elementsEqual((0..<4).flatMap { [UInt8](repeating: UInt8($0), count: third) } + big + [10]))
+    }
+
     @Test func aFailureComesAfterWhatIsHeld() async throws {
         struct Broken: Error {}
         let q = ByteQueue()

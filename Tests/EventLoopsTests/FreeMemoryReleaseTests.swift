@@ -4,9 +4,9 @@ import Testing
 @Suite struct FreeMemoryReleaseTests {
     @Test func growthIsReleasedPastTheSlackOrOnceSettled() {
         let mib = 1 << 20, slack = 4 * mib
-        func should(_ resident: Int, previous: Int, baseline: Int = 50, free: Int = 40) -> Bool {
+        func should(_ resident: Int, previous: Int, baseline: Int = 50, free: Int = 40, freed: Int = 0) -> Bool {
             FreeMemoryRelease.shouldRelease(resident: resident * mib, previous: previous * mib,
-                                            baseline: baseline * mib, free: free * mib, slack: slack)
+                                            baseline: baseline * mib, free: free * mib, freed: freed * mib, slack: slack)
         }
         // Still growing: past the slack only.
         #expect(should(60, previous: 55))
@@ -16,6 +16,10 @@ import Testing
         #expect(!should(50, previous: 50))
         // Grown, but the growth is live memory: nothing to give back.
         #expect(!should(60, previous: 55, free: 0))
+        // Not grown (a trim in the burst set the baseline), but the burst's
+        // memory was freed since: past the slack, given back.
+        #expect(should(90, previous: 90, baseline: 90, free: 60, freed: 50))
+        #expect(!should(90, previous: 90, baseline: 90, free: 60, freed: 3))
     }
 
     /// A burst of stream-sized pieces, freed: with MemoryTuning's settings
