@@ -266,13 +266,11 @@ final class ListeningSocket: Sendable {
                 return try Socket(fd: client, loop: loop)
             }
             let code = errno
-            if code == EAGAIN || code == EWOULDBLOCK {
-                try await readiness.wait(.read)
-            } else if code == EMFILE || code == ENFILE {
-                // Out of descriptors: back off rather than spin.
-                try await loop.sleep(until: .now + .milliseconds(10))
-            } else if code != EINTR && code != ECONNABORTED {
-                throw SocketError.system("accept", code)
+            switch AcceptFailure(errno: code) {
+            case .wait: try await readiness.wait(.read)
+            case .retry: continue
+            case .backOff: try await loop.sleep(until: .now + .milliseconds(10))
+            case .fatal: throw SocketError.system("accept", code)
             }
         }
     }
