@@ -23,17 +23,21 @@ import Testing
         }
 
         /// Whether the guarded end is still open: the peer reads no end of stream.
-        var isOpen: Bool {
-            var byte: UInt8 = 0
-            return recv(peer, &byte, 1, Int32(MSG_DONTWAIT)) != 0
-        }
+        var isOpen: Bool { Self.isOpen(peer) }
 
         /// Whether the peer sees the end within 10 s. Not at once: a child
         /// that another test forks holds a copy of every descriptor until
         /// its exec closes them.
-        var closes: Bool {
-            for _ in 0..<1_000 where isOpen { usleep(10_000) }
-            return !isOpen
+        var closes: Bool { Self.closes(peer) }
+
+        static func closes(_ peer: Int32) -> Bool {
+            for _ in 0..<1_000 where isOpen(peer) { usleep(10_000) }
+            return !isOpen(peer)
+        }
+
+        static func isOpen(_ peer: Int32) -> Bool {
+            var byte: UInt8 = 0
+            return recv(peer, &byte, 1, Int32(MSG_DONTWAIT)) != 0
         }
     }
 
@@ -53,6 +57,15 @@ import Testing
         #expect(pair.closes)
         #expect(throws: SocketError.self) { try guarded.use { _ in Issue.record("used after close") } }
         guarded.close { _ in Issue.record("closed twice") }
+    }
+
+    @Test func droppedUnclosedItClosesTheDescriptor() {
+        var pair: Pair? = Pair()
+        let peer = pair!.peer
+        defer { Glibc.close(peer) }
+        #expect(pair?.isOpen == true)
+        pair = nil
+        #expect(Pair.closes(peer))
     }
 
     @Test func closeWithoutUsersClosesAtOnce() {

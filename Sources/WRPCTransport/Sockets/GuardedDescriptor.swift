@@ -20,6 +20,12 @@ final class GuardedDescriptor: Sendable {
         self.fd = fd
     }
 
+    /// Nothing can be using it now; an owner that never closed it leaks
+    /// nothing.
+    deinit {
+        if state.load(ordering: .acquiring) & 1 == 0 { Glibc.close(fd) }
+    }
+
     /// Whether `close` has run.
     var isClosed: Bool { state.load(ordering: .acquiring) & 1 != 0 }
 
