@@ -84,10 +84,10 @@ public final class FreeMemoryRelease: @unchecked Sendable {
         let free = wrpc_malloc_free_bytes()
         // Shrinking (streams ended, the kernel reclaimed) moves the marks
         // down, so growth is always measured from the lowest point since.
+        freeMark = min(freeMark, free)
         guard Self.shouldRelease(resident: resident, previous: previous, baseline: baseline,
-                                 free: free, freed: free - min(freeMark, free), slack: slack) else {
+                                 free: free, freed: free - freeMark, slack: slack) else {
             baseline = min(baseline, resident)
-            freeMark = min(freeMark, free)
             return
         }
         wrpc_malloc_trim()

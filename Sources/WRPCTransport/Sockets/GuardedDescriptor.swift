@@ -23,7 +23,7 @@ final class GuardedDescriptor: Sendable {
     /// Nothing can be using it now; an owner that never closed it leaks
     /// nothing.
     deinit {
-        if state.load(ordering: .acquiring) & 1 == 0 { Glibc.close(fd) }
+        if !isClosed { Glibc.close(fd) }
     }
 
     /// Whether `close` has run.

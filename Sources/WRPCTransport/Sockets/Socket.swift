@@ -34,12 +34,6 @@ final class Socket: Sendable {
         }
     }
 
-    /// Runs `body` with the descriptor (open until it returns); throws
-    /// `.closed` once `close()` ran.
-    func withDescriptor<T>(_ body: (Int32) throws -> T) throws -> T {
-        try descriptor.use(body)
-    }
-
     /// Reads up to `maximum` bytes; an empty result is the end of the stream.
     /// The buffer grows while reads fill it and shrinks when they do not, so
     /// small answers do not each allocate (and free) 64 KiB.
@@ -178,7 +172,7 @@ final class Socket: Sendable {
             var err: Int32 = 0
             var len = socklen_t(MemoryLayout<Int32>.size)
             // The connect may have been given up meanwhile (closed).
-            try socket.withDescriptor { _ = getsockopt($0, SOL_SOCKET, SO_ERROR, &err, &len) }
+            try socket.descriptor.use { _ = getsockopt($0, SOL_SOCKET, SO_ERROR, &err, &len) }
             if err != 0 {
                 socket.close()
                 throw SocketError.system("connect", err)
