@@ -3,6 +3,7 @@ import ComponentValues
 import EdgePolicy
 import EventLoops
 import Foundation
+import Locking
 import Logging
 import WasiHTTP
 import WIT
@@ -27,6 +28,7 @@ public final class Gateway: Sendable {
     public let openAPI: [UInt8]
     let logger: Logger
     let server: HTTPServer
+    private let responder: ResponderBox
     /// Security headers, CORS, rate limits, authentication and policy, in front of the routes.
     let edge: MiddlewareChain
     /// The HTTPS credentials, when serving HTTPS.
@@ -93,6 +95,7 @@ public final class Gateway: Sendable {
         tls = try config.tls.map(TLSContext.init)
         let box = ResponderBox()
         server = HTTPServer(limits: config.http, group: group, responder: box, tls: tls)
+        responder = box
         box.gateway = self
     }
 
@@ -110,6 +113,7 @@ public final class Gateway: Sendable {
     public func shutdown() async {
         await server.shutdown(grace: config.shutdownGrace)
         for pool in pools { pool.shutdown() }
+        responder.gateway = nil
     }
 
     // MARK: - Requests
@@ -330,24 +334,37 @@ public final class Gateway: Sendable {
 }
 
 /// The gateway as the HTTP server's responder. A box, because the server
-/// is made in the gateway's initialiser, before `self` is complete.
-private final class ResponderBox: HTTPResponder, @unchecked Sendable {
-    // Written once in `Gateway.init`, before the server can call in.
-    var gateway: Gateway?
+/// is made in the gateway's initialiser, before `self` is complete. It
+/// holds the gateway (a running server keeps its gateway alive) until
+/// `Gateway.shutdown()` lets go, which breaks the cycle gateway → server →
+/// box → gateway; after that it answers as a server that is shutting down.
+private final class ResponderBox: HTTPResponder, Sendable {
+    private let held = Locked<Gateway?>(nil)
+
+    var gateway: Gateway? {
+        get { held.withLock { $0 } }
+        set { held.withLock { $0 = newValue } }
+    }
 
     func respond(to request: HTTPRequest, sink: any ResponseSink) async {
-        await gateway!.respond(to: request, sink: sink)
+        guard let gateway else {
+            try? await sink.respond(Self.closed.response)
+            return
+        }
+        await gateway.respond(to: request, sink: sink)
     }
 
     func streamsBody(method: String, path: String, headers: [(String, String)]) -> Bool {
-        gateway!.streamsBody(method: method, path: path, headers: headers)
+        gateway?.streamsBody(method: method, path: path, headers: headers) ?? false
     }
 
     func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse {
-        gateway!.reject(rejection, request)
+        gateway?.reject(rejection, request) ?? Self.closed.response
     }
 
     func forwardsRaw(method: String, path: String, target: String) -> Bool {
-        gateway!.forwardsRaw(method: method, path: path, target: target)
+        gateway?.forwardsRaw(method: method, path: path, target: target) ?? false
     }
+
+    private static var closed: GatewayError { GatewayError(503, "unavailable", "the server is shutting down") }
 }
