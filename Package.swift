@@ -138,7 +138,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "WITTests", dependencies: ["WIT", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "EventLoopsTests", dependencies: ["Locking", "EventLoops"], swiftSettings: strict),
+        .testTarget(name: "EventLoopsTests", dependencies: ["Locking", "EventLoops", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "EdgePolicyTests",
             dependencies: ["EdgePolicy", "TestSupport", .product(name: "JWTKit", package: "jwt-kit")],

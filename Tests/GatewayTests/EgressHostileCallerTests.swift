@@ -101,7 +101,7 @@ import WRPCTransport
                 Issue.record("\(what): \(frames)"); continue
             }
             #expect(message.contains("malformed"), "\(what): \(message)")
-            #expect(grew < 64 << 20, "\(what): the resident set grew \(grew) bytes")
+            #expect(!ResidentMemory.measurable || grew < 64 << 20, "\(what): the resident set grew \(grew) bytes")
         }
         // The egress still serves honest callers.
         let answer = try await egress.handle(Self.request(origin, "/small.txt", method: .get))
@@ -160,7 +160,7 @@ import WRPCTransport
             let grew = memory.stop()
             guard case .failure(let code)? = try Self.result(frames) else { Issue.record("\(declared): \(frames)"); continue }
             #expect(code.caseName == expected, "\(declared): \(code)")
-            #expect(grew < 64 << 20, "\(declared): the resident set grew \(grew) bytes")
+            #expect(!ResidentMemory.measurable || grew < 64 << 20, "\(declared): the resident set grew \(grew) bytes")
         }
         await origin.stop()
     }

@@ -236,7 +236,7 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
         // Bounded per call: neither direction ever holds the body (the other
         // tests running beside this one stay well under the margin).
         let grew = memory.stop()
-        #expect(grew < 128 << 20, "resident set grew by \(grew >> 20) MiB")
+        #expect(!ResidentMemory.measurable || grew < 128 << 20, "resident set grew by \(grew >> 20) MiB")
         await origin.stop()
     }
 

@@ -87,7 +87,7 @@ import WRPCTransport
         #expect(reply.json?["bytes"]?.uint64Value == UInt64(size))
         #expect(reply.json?["sha256"]?.stringValue == expected)
         let grew = memory.stop()
-        #expect(grew < 128 << 20, "resident set grew by \(grew >> 20) MiB")
+        #expect(!ResidentMemory.measurable || grew < 128 << 20, "resident set grew by \(grew >> 20) MiB")
     }
 
     /// A backend that does not read yet holds the client back: what the

@@ -280,10 +280,13 @@ public struct OpenAPIDocument {
     }
 
     /// Standard or URL-safe, padded or not: what the gateway accepts.
-    static let base64: JSONValue = .object([
+    /// Computed, not a stored static: a `JSONValue` kept in a static looks
+    /// leaked to LeakSanitizer (its payload pointers carry the case in their
+    /// spare bits, like `WITType`'s), and building it is cheap.
+    static var base64: JSONValue { .object([
         ("type", .string("string")), ("contentEncoding", .string("base64")),
         ("pattern", .string("^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$")),
-    ])
+    ]) }
 
     static func primitive(_ p: Primitive) -> JSONValue {
         func integer<I: FixedWidthInteger>(_: I.Type) -> JSONValue {
