@@ -11,18 +11,16 @@ import WIT
 import WRPCTransport
 
 /// A local HTTP origin for the gateway to fetch from (our libmicrohttpd server).
-final class Origin: HTTPResponder, @unchecked Sendable {
-    // @unchecked: `server` is set once, in the initialiser.
+final class Origin: Sendable {
     typealias Route = @Sendable (HTTPRequest, any ResponseSink) async -> Void
-    let routes: Route
-    private(set) var server: HTTPServer!
+    let server: HTTPServer
+    private let responder: Responder
     var base: String { "http://127.0.0.1:\(server.port)" }
-    private let hits = Atomic<Int>(0)
-    var requests: Int { hits.load(ordering: .relaxed) }
+    var requests: Int { responder.hits.load(ordering: .relaxed) }
 
     init(_ routes: @escaping Route) throws {
-        self.routes = routes
-        server = HTTPServer(limits: HTTPLimits(), responder: self)
+        responder = Responder(routes: routes)
+        server = HTTPServer(limits: HTTPLimits(), responder: responder)
         try server.start(host: "127.0.0.1", port: 0)
     }
 
@@ -31,16 +29,26 @@ final class Origin: HTTPResponder, @unchecked Sendable {
         try self.init { request, sink in try? await sink.respond(whole(request.path)) }
     }
 
-    func respond(to request: HTTPRequest, sink: any ResponseSink) async {
-        hits.add(1, ordering: .relaxed)
-        await routes(request, sink)
-    }
-
-    /// Paths under /stream/ get their bodies as they arrive; the rest buffered.
-    func streamsBody(method: String, path: String, headers: [(String, String)]) -> Bool { path.hasPrefix("/stream/") }
-    func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse { HTTPResponse(status: 400) }
-
     func stop() async { await server.stop() }
+
+    /// What the server calls. Not the origin itself: the origin holds the
+    /// server, and the server its responder, so that would be a cycle that
+    /// keeps both (and every body a route holds) for good.
+    private final class Responder: HTTPResponder, Sendable {
+        let routes: Route
+        let hits = Atomic<Int>(0)
+
+        init(routes: @escaping Route) { self.routes = routes }
+
+        func respond(to request: HTTPRequest, sink: any ResponseSink) async {
+            hits.add(1, ordering: .relaxed)
+            await routes(request, sink)
+        }
+
+        /// Paths under /stream/ get their bodies as they arrive; the rest buffered.
+        func streamsBody(method: String, path: String, headers: [(String, String)]) -> Bool { path.hasPrefix("/stream/") }
+        func reject(_ rejection: HTTPRejection, _ request: HTTPRequest) -> HTTPResponse { HTTPResponse(status: 400) }
+    }
 }
 
 @Suite struct URLFeedTests {
