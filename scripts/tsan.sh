@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test suite under ThreadSanitizer (not in CI: it takes most of an hour
-# on 2 cores). Built with -DWRPC_TSAN so that `Locked` tells TSan about each
-# lock (Swift's Mutex is invisible to it: see Sources/Locking/Locked.swift).
+# The test suite under ThreadSanitizer (not in CI: its build takes about ten
+# minutes on 2 cores, the tests five more). Built with -DWRPC_TSAN so that
+# `Locked` tells TSan about each lock (Swift's Mutex is invisible to it: see
+# Sources/Locking/Locked.swift).
 # The tests run one at a time (--no-parallel): TSan slows every thread
 # several times, and run side by side the tests' own deadlines (a backend's
 # 10 s for a call's header, a body's minimum rate) expired for want of CPU.
