@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite under AddressSanitizer and LeakSanitizer (not in CI: its
-# build takes about ten minutes on 2 cores, the tests three more). The gateway processes the tests start are the
+# build takes about ten minutes on 2 cores, the tests three more). The
+# gateway processes the tests start are the
 # ASan build too, and inherit the options: a leak at their exit fails the
 # tests that check their exit status. Suppressions, each with its reason:
 # scripts/asan-suppressions.txt (a toolchain bug in Foundation's
