@@ -5,7 +5,8 @@
 # ASan build too, and inherit the options: a leak at their exit fails the
 # tests that check their exit status. Suppressions, each with its reason:
 # scripts/asan-suppressions.txt (a toolchain bug in Foundation's
-# Process.run) and scripts/lsan-suppressions.txt (false leaks of WIT types).
+# Process.run) and scripts/lsan-suppressions.txt (false leaks of WIT types,
+# a leak in swift-crypto, a cycle in the toolchain's XCTest runner).
 # Tests that bound the resident set skip that bound (ResidentMemory.measurable).
 # Extra arguments go to `swift test` (e.g. --filter GatewayTests).
 set -uo pipefail
