@@ -29,10 +29,12 @@ func soakBenchmark(shared: String) async throws {
     let faults = SoakFaultLog(grace: .milliseconds(SoakCall.timeoutMs) + .seconds(soakStreamIdleSeconds + 1))
     let stats = SoakStats()
     let period = max(10, interval / 2)
+    // The first row's readings begin this late (`SoakRow.printRows`).
+    let warmUp = min(10, interval / 2)
 
     printTitle("Soak: 64 connections for \(seconds) s through the gateway to 3 backend processes, a fault every \(period) s")
     print("Mix per call: 86% `greeter.hello`, 6% `count` n = \(SoakCall.countN) as NDJSON, 4% 256 KiB `upload`, 4% 256 KiB `download`; `Wrpc-Timeout-Ms: \(SoakCall.timeoutMs)`, gateway flags `--stream-idle-timeout \(soakStreamIdleSeconds)` (\(gateway.flagsDescription)). Faults in turn, \(soakFaultSeconds) s each: one backend SIGKILLed then restarted on its port, one SIGSTOPped then SIGCONTed, 1 call in 10 to a route whose backend refuses. An error is expected when the call overlapped a fault's window (plus \(Int(faults.grace.seconds)) s) and got 502/503/504, or a cut stream from a killed or hung backend; every other error is unexpected. Latency: `hello` calls answered 200.\n")
-    print("Memory and descriptors: lowest–highest of the readings taken every second since the previous row (the first row's from \(min(10, interval / 2)) s on).\n")
+    print("Memory and descriptors: lowest–highest of the readings taken every second since the previous row (the first row's from \(warmUp) s on).\n")
     print("| elapsed | gateway RSS | of it anonymous | fds | calls | calls/s | hello p50 | hello p99 | faults begun | expected errors | unexpected errors |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |")
     flushTables()
@@ -45,7 +47,7 @@ func soakBenchmark(shared: String) async throws {
     let row = SoakRow(pid: gateway.pid, start: start, stats: stats, faults: faults)
     let pool = backends
     async let injected = injectFaults(into: pool, log: faults, start: start, end: end, period: period)
-    async let rows = row.printRows(at: rowTimes, warmUp: .seconds(min(10, interval / 2)))
+    async let rows = row.printRows(at: rowTimes, warmUp: .seconds(warmUp))
     let port = gateway.port
     try await withThrowingTaskGroup(of: Void.self) { group in
         for i in 0..<64 {
