@@ -3,6 +3,11 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
+// The executable runs on jemalloc (see Sources/wrpc-gateway/ProcessAllocator.swift)
+// unless WRPC_GATEWAY_MALLOC=system: the sanitizer scripts set it, since
+// their runtime replaces malloc.
+let jemalloc: [Target.Dependency] = Context.environment["WRPC_GATEWAY_MALLOC"] == "system" ? [] : ["CJemalloc"]
+
 let package = Package(
     name: "wrpc-gateway",
     platforms: [.macOS(.v15)],
@@ -44,6 +49,12 @@ let package = Package(
             path: "Sources/CMicroHTTPD",
             pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CJemalloc",
+            path: "Sources/CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
         ),
         .systemLibrary(
             name: "CCurl",
@@ -115,7 +126,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 "WIT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            ] + jemalloc,
             swiftSettings: strict
         ),
         .executableTarget(

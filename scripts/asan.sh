@@ -12,6 +12,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export WRPC_SHARED_DIR="${WRPC_SHARED_DIR:-$(cd .. && pwd)/shared}"
+# glibc's malloc, not jemalloc: the sanitizer's runtime replaces malloc (Package.swift).
+export WRPC_GATEWAY_MALLOC=system
 scratch=.build-asan
 log="$scratch/asan.log"
 swift build --build-tests --sanitize=address --scratch-path "$scratch" || exit 2

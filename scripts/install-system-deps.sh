@@ -2,7 +2,7 @@
 # Installs the Debian packages the build and the tests need, only if missing.
 # With `browser`: also Chromium and its driver, for the console's browser tests.
 set -euo pipefail
-packages=(pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev curl openssl python3-venv)
+packages=(pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libjemalloc-dev curl openssl python3-venv)
 [ "${1:-}" = browser ] && packages+=(chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do

@@ -13,6 +13,8 @@ set -uo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
 export WRPC_SHARED_DIR="${WRPC_SHARED_DIR:-$(cd .. && pwd)/shared}"
+# glibc's malloc, not jemalloc: the sanitizer's runtime replaces malloc (Package.swift).
+export WRPC_GATEWAY_MALLOC=system
 scratch=.build-tsan
 log="$scratch/tsan.log"
 swift build --build-tests --sanitize=thread -Xswiftc -DWRPC_TSAN --scratch-path "$scratch" || exit 2

@@ -11,13 +11,17 @@ import Glibc
 /// fault check). So one loop looks once per `period` at the anonymous
 /// resident set and trims when it grew since the last trim (the rule is
 /// `shouldRelease`). A steady stream costs one small read per period; a
-/// burst is given back within two periods of its end.
+/// burst is given back within two periods of its end. Under jemalloc (the
+/// executable's allocator) the same holds for its dirty pages: it returns
+/// them on its own over ten seconds, but only while the process allocates,
+/// so an idle process would keep a burst's pages.
 public final class FreeMemoryRelease: @unchecked Sendable {
     // @unchecked: the variables are touched only on `loop`'s thread (the
     // first schedule hops there).
     public let loop: EventLoop
     public let period: Duration
     public let slack: Int
+    public let allocator: AllocatorControl
     private var baseline: Int
     private var previous: Int
     /// The allocator's free bytes after the last trim, lowered as memory is
@@ -32,16 +36,17 @@ public final class FreeMemoryRelease: @unchecked Sendable {
     /// Starts looking on `loop`.
     @discardableResult
     public static func start(on loop: EventLoop, period: Duration = .seconds(1),
-                             slack: Int = 4 << 20) -> FreeMemoryRelease {
-        let release = FreeMemoryRelease(loop: loop, period: period, slack: slack)
+                             slack: Int = 4 << 20, allocator: AllocatorControl = .glibc) -> FreeMemoryRelease {
+        let release = FreeMemoryRelease(loop: loop, period: period, slack: slack, allocator: allocator)
         loop.execute { release.arm() }
         return release
     }
 
-    private init(loop: EventLoop, period: Duration, slack: Int) {
+    private init(loop: EventLoop, period: Duration, slack: Int, allocator: AllocatorControl) {
         self.loop = loop
         self.period = period
         self.slack = slack
+        self.allocator = allocator
         self.baseline = Self.residentBytes() ?? 0
         self.previous = baseline
     }
@@ -81,7 +86,7 @@ public final class FreeMemoryRelease: @unchecked Sendable {
     private func look() {
         guard let resident = Self.residentBytes() else { return }
         defer { previous = resident }
-        let free = wrpc_malloc_free_bytes()
+        let free = allocator.freeBytes()
         // Shrinking (streams ended, the kernel reclaimed) moves the marks
         // down, so growth is always measured from the lowest point since.
         freeMark = min(freeMark, free)
@@ -90,11 +95,11 @@ public final class FreeMemoryRelease: @unchecked Sendable {
             baseline = min(baseline, resident)
             return
         }
-        wrpc_malloc_trim()
+        allocator.release()
         let after = Self.residentBytes() ?? resident
         releasedBytes += resident - after
         baseline = after
-        freeMark = wrpc_malloc_free_bytes()
+        freeMark = allocator.freeBytes()
     }
 
     static func residentBytes() -> Int? {
