@@ -7,15 +7,21 @@ import Foundation
 /// and highest reading since the previous row. A single reading under load
 /// mostly tells what was in flight at that instant: every call to a backend
 /// holds a descriptor of its own, so 64 callers move the count by up to 64
-/// between two readings, and their buffers move RSS. What the process keeps
-/// whatever is in flight, the floor, is where a leak shows: it rises.
+/// between two readings, and their buffers move RSS. A leak raises every
+/// reading, so the verdict is on each row's mean; its lowest and highest
+/// are shown beside it. (The lowest alone swung with single readings: with
+/// jemalloc, a reading just after a purge of freed pages is a dip of a few
+/// MiB that the next second takes back.)
 struct SoakRow: Sendable {
     /// The readings between two rows.
     struct Range: Sendable {
         var low: Int
         var high: Int
-        init(_ value: Int) { low = value; high = value }
-        mutating func add(_ value: Int) { low = min(low, value); high = max(high, value) }
+        private var sum: Int
+        private var count = 1
+        init(_ value: Int) { low = value; high = value; sum = value }
+        mutating func add(_ value: Int) { low = min(low, value); high = max(high, value); sum += value; count += 1 }
+        var mean: Double { Double(sum) / Double(count) }
     }
 
     struct Sample: Sendable {
@@ -72,8 +78,8 @@ struct SoakRow: Sendable {
         func errors(_ counts: [String: Int]) -> String {
             counts.isEmpty ? "0" : counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
         }
-        func mib(_ r: Range) -> String { String(format: "%.1f–%.1f MiB", Double(r.low) / 1024, Double(r.high) / 1024) }
-        print("| \(Int((now - start).seconds.rounded())) s | \(mib(sample.rssKiB)) | \(mib(sample.anonymousKiB)) | \(sample.fds.low)–\(sample.fds.high) | \(w.calls) | \(Int(Double(w.calls) / max((now - previous).seconds, 0.001))) | \(formatDuration(hello.percentile(0.5) * 1e3)) | \(formatDuration(hello.percentile(0.99) * 1e3)) | \(faults.started(from: previous, to: now)) | \(errors(w.expected)) | \(errors(w.unexpected)) |")
+        func mib(_ r: Range) -> String { String(format: "%.1f (%.1f–%.1f) MiB", r.mean / 1024, Double(r.low) / 1024, Double(r.high) / 1024) }
+        print("| \(Int((now - start).seconds.rounded())) s | \(mib(sample.rssKiB)) | \(mib(sample.anonymousKiB)) | \(String(format: "%.0f", sample.fds.mean)) (\(sample.fds.low)–\(sample.fds.high)) | \(w.calls) | \(Int(Double(w.calls) / max((now - previous).seconds, 0.001))) | \(formatDuration(hello.percentile(0.5) * 1e3)) | \(formatDuration(hello.percentile(0.99) * 1e3)) | \(faults.started(from: previous, to: now)) | \(errors(w.expected)) | \(errors(w.unexpected)) |")
         flushTables()
         return sample
     }
