@@ -3,8 +3,8 @@
 # then the built binary as a user runs it (the WIT corpus listings, the world
 # rule, the curl smoke test against a live demo, the OpenAPI checks, the
 # console in a real headless Chromium, pools with backend processes killed
-# and stopped), a short run of each fuzz target, the deployment files, and
-# the image's build.
+# and stopped), memory under backend faults, a short run of each fuzz
+# target, the deployment files, and the image's build.
 # With arguments (e.g. --filter GatewayTests) only `swift test "$@"` runs.
 # The tests read the shared spec and corpus from ../shared (or $WRPC_SHARED_DIR).
 set -euo pipefail
@@ -77,6 +77,9 @@ WRPC_GATEWAY_BIN="$bin" scripts/browser-test.sh
 
 # Pools with real processes: SIGKILL and SIGSTOP of a backend behind one gateway.
 WRPC_GATEWAY_BIN="$bin" scripts/pool-check.sh
+# Memory under faults (issue 16): RSS within 10% of its baseline after
+# 3,050 refused, hung, killed and abandoned calls (about 75 s).
+python3 scripts/fault-memory-check.py "$bin"
 # libFuzzer targets (fuzz/), 20 s each: about 4 minutes with their build.
 scripts/fuzz.sh 20
 # The deployment files (Kubernetes manifests, Dockerfile, compose), then the
