@@ -16,8 +16,14 @@ enum ProcessAllocator {
                                           freeBytes: { Int(wrpc_jemalloc_dirty_bytes()) },
                                           release: { wrpc_jemalloc_purge() })
     static func tune() {}
+    /// "jemalloc/5.3.0", for the startup log line.
+    static var description: String {
+        let version = wrpc_jemalloc_version().map { String(cString: $0).prefix { $0 != "-" } } ?? "?"
+        return "\(control.name)/\(version)"
+    }
     #else
     static let control = AllocatorControl.glibc
     static func tune() { MemoryTuning.apply() }
+    static var description: String { control.name }
     #endif
 }

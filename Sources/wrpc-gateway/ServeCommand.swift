@@ -221,7 +221,8 @@ func runUntilSignalled(_ gateway: Gateway, announce: (Int) async throws -> Void 
     signal(SIGTERM, SIG_IGN)
     try gateway.start()
     logger.info("listening", metadata: ["address": "\(gateway.config.host):\(gateway.port)", "functions": "\(gateway.table.functions.count)",
-                                        "scheme": .string(gateway.tls == nil ? "http" : "https")])
+                                        "scheme": .string(gateway.tls == nil ? "http" : "https"),
+                                        "allocator": .string(ProcessAllocator.description)])
     let reloading = gateway.tls.map(reloadOnHangUp)
     defer { reloading?.cancel() }
     do {

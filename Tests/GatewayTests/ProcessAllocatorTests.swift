@@ -29,6 +29,7 @@ import TestSupport
         // the first read of a /proc file, which reports a size of 0.
         let maps = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/\(pair.gateway.pid)/maps")).readToEnd() ?? Data()
         #expect(String(decoding: maps, as: UTF8.self).contains("/libjemalloc.so"), "the gateway process does not map jemalloc")
+        #expect(pair.gateway.log.contains("allocator=jemalloc/"), "the startup line names another allocator: \(pair.gateway.log)")
 
         let port = pair.port, pid = pair.gateway.pid
         #expect(try await Self.download(port) == 200)
