@@ -1,5 +1,6 @@
 import EventLoops
 import Foundation
+import TestSupport
 import WasiHTTP
 import WRPCTransport
 

@@ -1,6 +1,7 @@
 import ComponentValues
 import DemoBackend
 import Foundation
+import TestSupport
 import Logging
 import WasiHTTP
 import WIT

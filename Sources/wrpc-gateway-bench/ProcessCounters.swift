@@ -71,36 +71,10 @@ struct ProcessCost {
     }
 }
 
-/// VmHWM of a process, in KiB.
-func peakRSS(pid: Int32) -> Int {
-    statusKiB(pid: pid, field: "VmHWM:")
-}
-
-/// VmRSS of a process (its resident set now), in KiB.
-func residentKiB(pid: Int32) -> Int {
-    statusKiB(pid: pid, field: "VmRSS:")
-}
-
-/// RssAnon of a process: the part of its resident set that is not
-/// file-backed (heap, stacks), in KiB. The rest is code and data paged in
-/// from files, which grows as paths run for the first time.
-func anonymousResidentKiB(pid: Int32) -> Int {
-    statusKiB(pid: pid, field: "RssAnon:")
-}
-
 /// The descriptors a process has open (entries of /proc/PID/fd); 0 when
 /// it cannot be read.
 func openDescriptors(pid: Int32) -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
-}
-
-/// A "Name:   N kB" line of /proc/PID/status.
-private func statusKiB(pid: Int32, field: String) -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix(field) {
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
-    }
-    return 0
 }
 
 /// Resets a process's VmHWM to its current resident set (`clear_refs` 5),

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Prints the soak's rows: what the gateway process holds (from /proc) and
 /// what the callers did since the previous row.

@@ -9,12 +9,8 @@ import TestSupport
 /// not do (it advances only as the process allocates): the release loop
 /// must purge through jemalloc, not trim glibc's empty heap.
 @Suite(.serialized) struct ProcessAllocatorTests {
-    /// Resident pages not backed by a file (/proc/PID/statm: resident − shared), in bytes.
-    static func anonymous(_ pid: Int32) -> Int {
-        guard let statm = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return 0 }
-        let fields = statm.split(separator: " ").compactMap { Int($0) }
-        return fields.count >= 3 ? (fields[1] - fields[2]) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
-    }
+    /// The part of a process's resident set not backed by a file, in bytes.
+    static func anonymous(_ pid: Int32) -> Int { anonymousResidentKiB(pid: pid) << 10 }
 
     /// A call that collects 8 MiB and answers it as a base64 JSON string; its status.
     static func download(_ port: Int) async throws -> Int {
@@ -42,7 +38,6 @@ import TestSupport
             }
         }
         // Sampled while the calls run.
-        var peak = baseline
         let sampling = Task { () async -> Int in
             var highest = baseline
             while !Task.isCancelled {
@@ -53,7 +48,7 @@ import TestSupport
         }
         let statuses = try await calls.value
         sampling.cancel()
-        peak = await sampling.value
+        let peak = await sampling.value
         #expect(statuses == Array(repeating: 200, count: 8))
         // The burst must have been big enough for the check to mean something.
         #expect(peak - baseline > 64 << 20, "the burst raised the resident set by only \((peak - baseline) >> 20) MiB")
