@@ -12,19 +12,28 @@ import WRPCTransport
     static let hello = "/invoke/\(greeter)/hello"
     static let body = #"{"name":"x"}"#
 
-    /// Sends `bytes` and reads until the server closes; the idle timeout
-    /// is short so that a connection left open fails the test quickly.
-    static func exchange(_ port: Int, _ bytes: [UInt8]) async throws -> [UInt8] {
+    /// The stacks' idle timeout. A connection the server leaves open is
+    /// closed by it, which `exchange` reports. It is not short: in a
+    /// loaded test process the client's write once came more than 5 s
+    /// after its connect, and a 5 s timeout closed the connection first.
+    static let idleTimeoutSeconds = 30
+
+    /// Sends `bytes` and reads until the server closes, which must come
+    /// from the answer, not from the idle timeout.
+    static func exchange(_ port: Int, _ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) async throws -> [UInt8] {
+        let started = ContinuousClock.now
         let stream = try await TCPTransport(host: "127.0.0.1", port: port).connect()
         defer { stream.close() }
         try await stream.write(bytes)
         var raw: [UInt8] = []
         while case let piece = try await stream.read(), !piece.isEmpty { raw += piece }
+        let waited = ContinuousClock.now - started
+        #expect(waited < .seconds(idleTimeoutSeconds), "closed only by the idle timeout, after \(waited)", sourceLocation: sourceLocation)
         return raw
     }
 
     static func stack() throws -> Stack {
-        try Stack { $0.http.idleTimeoutSeconds = 5 }
+        try Stack { $0.http.idleTimeoutSeconds = idleTimeoutSeconds }
     }
 
     static func post(_ headers: String, _ body: String) -> [UInt8] {
