@@ -65,10 +65,26 @@ final class Daemon: IOHandler, @unchecked Sendable {
 
     private func run() {
         guard let mhd else { return }
-        MHD_run(mhd)
+        // libmicrohttpd reads a connection once per run, at most what its
+        // memory pool leaves for the read buffer (about 16 KiB with the
+        // default 32 KiB). Running again while it has data pending lets a
+        // streamed body gather in its queue, so the responder forwards it
+        // in a few large writes instead of one per read; bounded in rounds
+        // and time so the loop's other work still comes soon.
+        let until = ContinuousClock.now + Self.passTime
+        var rounds = 0
+        var timeout: Int64
+        repeat {
+            MHD_run(mhd)
+            timeout = wrpc_mhd_timeout_ms(mhd)
+            rounds += 1
+        } while timeout == 0 && rounds < Self.roundsPerPass && ContinuousClock.now < until
         watch.sweep(exchanges.values)
-        armTimer(wrpc_mhd_timeout_ms(mhd))
+        armTimer(timeout)
     }
+
+    static let roundsPerPass = 8
+    static let passTime = Duration.microseconds(200)
 
     /// libmicrohttpd wants to run within `ms` (0: data is pending now; -1:
     /// no timeout). At most a second regardless, because a freed slot
