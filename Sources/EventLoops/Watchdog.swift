@@ -91,7 +91,10 @@ public final class WatchdogTimer: Sendable {
 /// How a race against a watchdog ended.
 public enum Bounded<Value: Sendable>: Sendable {
     case finished(Value)
-    case expired
+    /// `streaming`: whether bytes had moved when it expired (the idle limit
+    /// ended it), or not (the deadline did). Taken when the timer fires: the
+    /// cancelled operation may still see bytes before it returns.
+    case expired(streaming: Bool)
 }
 
 /// Runs `operation` until it finishes or `watchdog` expires; on expiry the
@@ -103,9 +106,10 @@ public func withWatchdog<R: Sendable>(_ watchdog: Watchdog,
                                       _ operation: @escaping @Sendable () async throws -> R) async throws -> Bounded<R> {
     let current = EventLoop.current
     let task = Task(executorPreference: current) { try await operation() }
-    let expired = Atomic<Bool>(false)
+    // 0: not expired; 1: at the deadline; 2: idle while streaming.
+    let expired = Atomic<UInt8>(0)
     let timer = watchdog.arm(on: current ?? .currentOrShared) {
-        expired.store(true, ordering: .releasing)
+        expired.store(watchdog.streaming ? 2 : 1, ordering: .releasing)
         task.cancel()
     }
     defer { timer.cancel() }
@@ -117,7 +121,8 @@ public func withWatchdog<R: Sendable>(_ watchdog: Watchdog,
         }
         return .finished(value)
     } catch {
-        if expired.load(ordering: .acquiring) { return .expired }
+        let kind = expired.load(ordering: .acquiring)
+        if kind != 0 { return .expired(streaming: kind == 2) }
         throw error
     }
 }

@@ -59,7 +59,7 @@ import Locking
         let quiet = Watchdog(deadline: .now + .milliseconds(50), idle: .milliseconds(50))
         let start = ContinuousClock.now
         let r1 = try await withWatchdog(quiet) { try await EventLoop.sleep(for: .seconds(3600)); return 1 }
-        guard case .expired = r1 else { Issue.record("expected expiry"); return }
+        guard case .expired(streaming: false) = r1 else { Issue.record("expected expiry at the deadline: \(r1)"); return }
         #expect(ContinuousClock.now - start >= .milliseconds(50))
 
         // Activity every 10 ms for six times the deadline, and it lives (the
@@ -82,7 +82,26 @@ import Locking
         stalled.touch()
         let t0 = ContinuousClock.now
         let r3 = try await withWatchdog(stalled) { try await EventLoop.sleep(for: .seconds(3600)); return 3 }
-        guard case .expired = r3 else { Issue.record("a stalled transfer lived"); return }
+        guard case .expired(streaming: true) = r3 else { Issue.record("a stalled transfer lived: \(r3)"); return }
         #expect(ContinuousClock.now - t0 >= .milliseconds(55))
+    }
+
+    /// The deadline passes before any bytes, and the cancelled operation
+    /// sees its first bytes while it winds down: that is still the deadline,
+    /// not a stall of a stream that had been moving (a CI run once reported
+    /// "no bytes moved for 700ms" for a call whose only chunk came late).
+    @Test func expiryTellsDeadlineFromStallAsItWasWhenItFired() async throws {
+        let watchdog = Watchdog(deadline: .now + .milliseconds(20), idle: .milliseconds(700))
+        let r = try await withWatchdog(watchdog) { () -> Int in
+            do {
+                try await EventLoop.sleep(for: .seconds(3600))
+            } catch {
+                watchdog.touch()
+                throw error
+            }
+            return 1
+        }
+        guard case .expired(streaming: false) = r else { Issue.record("expected expiry at the deadline: \(r)"); return }
+        #expect(watchdog.streaming)
     }
 }

@@ -200,14 +200,17 @@ import WRPCTransport
         #expect(moving.text.contains("\"bytes\":\(sent)"))
 
         // Stalled after the first chunk: answered 504 at the idle timeout,
-        // while the client is still in the middle of its body.
+        // while the client is still in the middle of its body. The head
+        // goes with that chunk: sent apart, the chunk once came after the
+        // 200 ms deadline in a loaded test process, and the deadline
+        // (rightly) ended the call before any bytes moved.
         let stalledStack = try Stack { $0.defaultTimeout = .milliseconds(200); $0.streamIdleTimeout = .milliseconds(700) }
         let stalled = try await TCPTransport(host: "127.0.0.1", port: stalledStack.port).connect()
         defer { stalled.close() }
-        try await stalled.write(Array("POST /invoke/\(blobs)/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
         // Taken before the chunk goes: its activity can only come later.
         let t0 = ContinuousClock.now
-        try await stalled.write(Array(String(piece.count, radix: 16).utf8) + [13, 10] + piece + [13, 10])
+        try await stalled.write(Array("POST /invoke/\(blobs)/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+                                + Array(String(piece.count, radix: 16).utf8) + [13, 10] + piece + [13, 10])
         raw = []
         while case let b = try await stalled.read(), !b.isEmpty { raw += b }
         let waited = ContinuousClock.now - t0

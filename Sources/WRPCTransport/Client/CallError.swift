@@ -38,8 +38,8 @@ public func withWatchdog<R: Sendable>(_ watchdog: Watchdog, what: String,
                                       _ operation: @escaping @Sendable () async throws -> R) async throws -> R {
     switch try await EventLoops.withWatchdog(watchdog, operation) {
     case .finished(let value): return value
-    case .expired:
-        if watchdog.streaming, let idle = watchdog.idle {
+    case .expired(let streaming):
+        if streaming, let idle = watchdog.idle {
             throw CallError.deadlineExceeded("\(what): no bytes moved for \(idle)")
         }
         throw CallError.deadlineExceeded(what)
