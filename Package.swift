@@ -133,7 +133,7 @@ let package = Package(
             name: "wrpc-gateway-bench",
             dependencies: [
                 "Locking", "EventLoops", "WIT", "ComponentValues", "WRPCTransport", "BackendPool", "DemoBackend", "Gateway", "WasiHTTP", "TestSupport",
-                .product(name: "Logging", package: "swift-log"),
+                "CSystemShims", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -168,4 +168,21 @@ static inline int wrpc_accept(int fd) {
     return accept4(fd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
 
+/// One splice(2) step between a socket and a pipe, without blocking; the
+/// bench's relay moves bytes through the kernel with it, never copying them
+/// into its own memory. Returns bytes moved, 0 at end of input, -1 (errno).
+extern long splice(int fd_in, void *off_in, int fd_out, void *off_out, size_t len, unsigned int flags);
+static inline long wrpc_splice(int from, int to, size_t len) {
+    return splice(from, 0, to, 0, len, 1u /* MOVE */ | 2u /* NONBLOCK */);
+}
+
+/// A non-blocking pipe of `size` bytes of capacity (rounded by the kernel;
+/// left at its default when the kernel refuses), or -1.
+extern int pipe2(int fds[2], int flags);
+static inline int wrpc_sized_pipe(int fds[2], int size) {
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
+    (void)fcntl(fds[0], 1031 /* F_SETPIPE_SZ */, size);
+    return 0;
+}
+
 #endif

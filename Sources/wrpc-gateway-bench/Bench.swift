@@ -32,6 +32,13 @@ struct Bench {
                 exit(1)
             }
         }
+        if args.count == 3, args[0] == "--relay", let port = Int(args[1]), let target = Int(args[2]) {
+            // The one-hop floor: this binary as a splice relay of its own.
+            do { try SpliceRelay.serve(port: port, target: target) } catch {
+                FileHandle.standardError.write(Data("relay: \(error)\n".utf8))
+                exit(1)
+            }
+        }
         var shared = ProcessInfo.processInfo.environment["WRPC_SHARED_DIR"] ?? "../shared"
         if let i = args.firstIndex(of: "--shared"), i + 1 < args.count {
             shared = args[i + 1]

@@ -28,38 +28,64 @@ func egressBenchmark(shared: String) async throws {
     guard FileManager.default.createFile(atPath: file, contents: nil) else { throw BenchError("cannot create \(file)") }
     defer { try? FileManager.default.removeItem(atPath: file) }
     guard truncate(file, off_t(size)) == 0 else { throw BenchError("truncate \(file): errno \(errno)") }
+    // Reading a hole fills the page cache with zero pages: done once here,
+    // or the first direct curl upload pays it and the round's ratio shows 4×.
+    try readThrough(file)
+
+    let relay = try await ServerProcesses.relay(to: origin.port)
+    defer { relay.stop() }
+    let relayed = "http://127.0.0.1:\(relay.port)"
 
     let client = WRPCClient(transport: TCPTransport(host: "127.0.0.1", port: egress.port))
     let rounds = Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 2
-    var down: [(Transfer, Transfer)] = []
-    var up: [(Transfer, Transfer)] = []
+    var down: [EgressRound] = []
+    var up: [EgressRound] = []
     for _ in 0..<rounds {
-        let curlDown = try await curl(["-sS", "-o", "/dev/null", "\(base)/bytes/\(size)"], size: size)
-        let egressDown = try await Transfer.measure(egress.pid, size: size) {
-            try await download(client, authority: "127.0.0.1:\(origin.port)", size: size)
-        }
-        down.append((curlDown, egressDown))
-        let curlUp = try await curl(["-sS", "-o", "/dev/null", "-H", "Expect:", "-T", file, "\(base)/sink"], size: size)
-        let egressUp = try await Transfer.measure(egress.pid, size: size) {
-            try await upload(client, authority: "127.0.0.1:\(origin.port)", size: size)
-        }
-        up.append((curlUp, egressUp))
+        let downArgs = ["-sS", "-o", "/dev/null"]
+        down.append(EgressRound(
+            curl: try await curl(downArgs + ["\(base)/bytes/\(size)"], size: size),
+            relay: try await curl(downArgs + ["\(relayed)/bytes/\(size)"], size: size),
+            egress: try await Transfer.measure(egress.pid, size: size) {
+                try await download(client, authority: "127.0.0.1:\(origin.port)", size: size)
+            }))
+        let upArgs = ["-sS", "-o", "/dev/null", "-H", "Expect:", "-T", file]
+        up.append(EgressRound(
+            curl: try await curl(upArgs + ["\(base)/sink"], size: size),
+            relay: try await curl(upArgs + ["\(relayed)/sink"], size: size),
+            egress: try await Transfer.measure(egress.pid, size: size) {
+                try await upload(client, authority: "127.0.0.1:\(origin.port)", size: size)
+            }))
     }
     let rss = peakRSS(pid: egress.pid)
 
     printTitle("Egress: \(size >> 20) MiB through `wrpc:http/outgoing-handler` vs the curl command line, loopback")
-    print("The origin is this bench's libmicrohttpd server in a process of its own; the egress is `wrpc-gateway egress` (its own process); the caller is our wRPC client in the bench process, which discards the body it receives and sends a 256 KiB buffer over and over. curl (`curl -o /dev/null URL`, `curl -H 'Expect:' -T FILE URL` of a sparse file, without the 100-continue round trip as the egress does) fetches from and uploads to the same origin. \(rounds) rounds of curl then egress, back to back; median figures, the ratio is the median of the rounds' ratios (range in brackets). CPU-µs per MiB: the egress process's (user + system) and curl's.\n")
-    print("| direction | curl MB/s | egress MB/s | × curl | curl CPU-µs/MiB | egress CPU-µs/MiB | egress ctx switches/MiB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("The origin is this bench's libmicrohttpd server in a process of its own; the egress is `wrpc-gateway egress` (its own process); the caller is our wRPC client in the bench process, which discards the body it receives and sends a 256 KiB buffer over and over. curl (`curl -o /dev/null URL`, `curl -H 'Expect:' -T FILE URL` of a sparse file, without the 100-continue round trip as the egress does) fetches from and uploads to the same origin, directly and through a splice relay (this bench in a process of its own, moving the bytes with splice(2) on one epoll thread, copying none into its memory): the relay column is what one more loopback hop costs when nothing is done with the bytes, the floor for the egress's extra hop. \(rounds) rounds of curl, curl via the relay, then egress, back to back; median figures, each ratio is the median of the rounds' ratios against direct curl (range in brackets). CPU-µs per MiB: the egress process's (user + system) and curl's.\n")
+    print("| direction | curl MB/s | curl via relay MB/s | relay × curl | egress MB/s | egress × curl | curl CPU-µs/MiB | egress CPU-µs/MiB | egress ctx switches/MiB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for (name, runs) in [("download", down), ("upload (Content-Length)", up)] {
-        let ratios = runs.map { $0.1.megabytesPerSecond / $0.0.megabytesPerSecond }
-        let ratio = ratioText(ratios)
-        let curlCPU = median(runs.map(\.0.cpuMicrosecondsPerMiB))
-        let egressCPU = median(runs.map(\.1.cpuMicrosecondsPerMiB))
-        let switches = median(runs.map(\.1.switchesPerMiB))
-        print("| \(name) | \(Int(median(runs.map(\.0.megabytesPerSecond)))) | \(Int(median(runs.map(\.1.megabytesPerSecond)))) | \(ratio) | \(Int(curlCPU)) | \(Int(egressCPU)) | \(String(format: "%.2f", switches)) |")
+        let relayRatio = ratioText(runs.map { $0.relay.megabytesPerSecond / $0.curl.megabytesPerSecond })
+        let egressRatio = ratioText(runs.map { $0.egress.megabytesPerSecond / $0.curl.megabytesPerSecond })
+        let rate = { (pick: (EgressRound) -> Transfer) in Int(median(runs.map { pick($0).megabytesPerSecond })) }
+        let curlCPU = median(runs.map(\.curl.cpuMicrosecondsPerMiB))
+        let egressCPU = median(runs.map(\.egress.cpuMicrosecondsPerMiB))
+        let switches = median(runs.map(\.egress.switchesPerMiB))
+        print("| \(name) | \(rate(\.curl)) | \(rate(\.relay)) | \(relayRatio) | \(rate(\.egress)) | \(egressRatio) | \(Int(curlCPU)) | \(Int(egressCPU)) | \(String(format: "%.2f", switches)) |")
     }
     print("\nThe egress process's peak RSS over all rounds: \(rss / 1024) MiB.\n")
+}
+
+/// Reads `path` to its end and drops the bytes.
+private func readThrough(_ path: String) throws {
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw BenchError("cannot read \(path)") }
+    defer { try? handle.close() }
+    while let piece = try handle.read(upToCount: 1 << 20), !piece.isEmpty {}
+}
+
+/// One round of one direction: curl direct, curl through the relay, the egress.
+private struct EgressRound {
+    var curl: Transfer
+    var relay: Transfer
+    var egress: Transfer
 }
 
 /// `handle(GET /bytes/size)`: the result, then the body counted and dropped.

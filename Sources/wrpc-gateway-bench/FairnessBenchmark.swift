@@ -16,19 +16,44 @@ func fairnessBenchmark(shared: String) async throws {
     let stress = environment["FAIRNESS_STRESS"] == "1"
     let backend = try await ServerProcesses.demoBackend()
     defer { backend.stop() }
-    let gateway = try await ServerProcesses.gateway(target: "tcp://127.0.0.1:\(backend.port)", flags: DemoAPI.longUploadFlags)
+    let target = "tcp://127.0.0.1:\(backend.port)"
+    let gateway = try await ServerProcesses.gateway(target: target, flags: DemoAPI.longUploadFlags)
     defer { gateway.stop() }
-    try await smallCallsDuringUpload(gateway, size: size)
+    try await smallCallsDuringUpload(gateway, target: target, size: size)
     flushTables()
     try await healthChecksDuringUploads(gateway, size: size, stress: stress)
 }
 
-private func smallCallsDuringUpload(_ gateway: ServerProcess, size: Int) async throws {
+private func smallCallsDuringUpload(_ gateway: ServerProcess, target: String, size: Int) async throws {
     let port = gateway.port
     let idle = try await onOwnThread("hello probe") { cancel in
         let end = ContinuousClock.now + .seconds(3)
         return try probeHello(port: port, cancel: cancel) { ContinuousClock.now >= end }
     }
+    let (during, uploaded) = try await probeDuringUpload(probe: port, upload: port, size: size)
+    // The control: the same upload through a second gateway process in front
+    // of the same backend, so the probed gateway's loops carry none of it.
+    // What the calls lose there is the machine's (two cores shared with the
+    // upload's processes and its loopback traffic), not the gateway's
+    // scheduling; the difference between the rows is the gateway's own.
+    let other = try await ServerProcesses.gateway(target: target, flags: DemoAPI.longUploadFlags)
+    defer { other.stop() }
+    let (control, controlUpload) = try await probeDuringUpload(probe: port, upload: other.port, size: size)
+
+    printTitle("Fairness: `greeter.hello` while one \(sizeLabel(size)) `stream<u8>` upload flows through the same gateway")
+    print("Gateway and demo backend are separate processes (gateway flags: \(gateway.flagsDescription)); the calls go one at a time over one keep-alive HTTP/1.1 connection from the bench. The demo backend SHA-256s every uploaded byte. The control row sends the upload through a second gateway process to the same backend while the calls go through the first: what the machine loses to the upload's traffic whichever loop carries it.\n")
+    print("| case | calls | p50 | p99 | max | × idle p99 |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| idle (baseline) | \(latencyCells(idle)) | 1.00 |")
+    print("| during the upload (\(Int(uploaded.megabytesPerSecond)) MB/s) | \(latencyCells(during)) | \(ratio(during.percentile(0.99), idle.percentile(0.99))) |")
+    print("| control: the upload through another gateway process (\(Int(controlUpload.megabytesPerSecond)) MB/s) | \(latencyCells(control)) | \(ratio(control.percentile(0.99), idle.percentile(0.99))) |")
+    print("")
+    for result in [uploaded, controlUpload] where !result.complete { print("the upload did not complete: \(result.reply)\n") }
+}
+
+/// `greeter.hello` one at a time through the gateway on `probe` while one
+/// upload of `size` bytes flows through the gateway on `upload`.
+private func probeDuringUpload(probe: Int, upload port: Int, size: Int) async throws -> (LoadResult, UploadResult) {
     let progress = UploadProgress()
     async let uploading = onOwnThread("upload") { cancel in
         try upload(port: port, size: size, progress: progress, cancel: cancel)
@@ -36,18 +61,9 @@ private func smallCallsDuringUpload(_ gateway: ServerProcess, size: Int) async t
     // Time calls once the body is flowing, not while the upload is set up.
     while progress.sent < min(size / 8, 32 << 20), !progress.isFinished { try await Task.sleep(for: .milliseconds(5)) }
     let during = try await onOwnThread("hello probe") { cancel in
-        try probeHello(port: port, cancel: cancel) { progress.isFinished }
+        try probeHello(port: probe, cancel: cancel) { progress.isFinished }
     }
-    let uploaded = try await uploading
-
-    printTitle("Fairness: `greeter.hello` while one \(sizeLabel(size)) `stream<u8>` upload flows through the same gateway")
-    print("Gateway and demo backend are separate processes (gateway flags: \(gateway.flagsDescription)); the calls go one at a time over one keep-alive HTTP/1.1 connection from the bench. The demo backend SHA-256s every uploaded byte.\n")
-    print("| case | calls | p50 | p99 | max | × idle p99 |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    print("| idle (baseline) | \(latencyCells(idle)) | 1.00 |")
-    print("| during the upload (\(Int(uploaded.megabytesPerSecond)) MB/s) | \(latencyCells(during)) | \(ratio(during.percentile(0.99), idle.percentile(0.99))) |")
-    print("")
-    if !uploaded.complete { print("the upload did not complete: \(uploaded.reply)\n") }
+    return (during, try await uploading)
 }
 
 private func healthChecksDuringUploads(_ gateway: ServerProcess, size: Int, stress: Bool) async throws {

@@ -82,6 +82,17 @@ enum ServerProcesses {
         return server
     }
 
+    /// This bench binary again as a splice relay to `target` on loopback
+    /// (`--relay PORT TARGET`), the floor for a proxy's extra hop; ready
+    /// once it accepts a connection.
+    static func relay(to target: Int) async throws -> ServerProcess {
+        let port = try freePort()
+        let child = try ChildProcess("relay", executable: CommandLine.arguments[0], arguments: ["--relay", "\(port)", "\(target)"])
+        let server = ServerProcess(child: child, port: port)
+        try await waitUntilReady(server) { (try? HTTPConnection(port: port, timeoutSeconds: 1)) != nil }
+        return server
+    }
+
     /// `wrpc-gateway egress` open to any URL on loopback (the origin is
     /// there), ready once it accepts a connection.
     static func egress(binary: String) async throws -> ServerProcess {

@@ -22,6 +22,11 @@ func streamBenchmark(shared: String) async throws {
     defer { serving.cancel(); listener.close() }
 
     let direct = try await directUpload(size: size, blobs: blobs, port: listener.port!)
+    let relay = try await ServerProcesses.relay(to: listener.port!)
+    defer { relay.stop() }
+    let (relayed, relayCost) = try await ProcessCost.measure(pid: relay.pid) {
+        try await directUpload(size: size, blobs: blobs, port: relay.port)
+    }
 
     let gateway = try await ServerProcesses.gateway(target: listener.address, flags: DemoAPI.longUploadFlags)
     defer { gateway.stop() }
@@ -34,10 +39,12 @@ func streamBenchmark(shared: String) async throws {
     let mebibytes = Double(size) / Double(1 << 20)
     let directRate = Double(size) / direct.seconds / 1e6
     printTitle("Stream: 1 GiB `stream<u8>` upload to a discarding backend, loopback TCP")
-    print("The gateway is a separate process (gateway flags: \(gateway.flagsDescription)); context switches (summed over its threads) and CPU time (user + system) are the gateway process's.\n")
+    print("The gateway is a separate process (gateway flags: \(gateway.flagsDescription)); the relay row is our client through a splice relay (this bench in a process of its own, moving the bytes with splice(2) on one epoll thread, copying none into its memory): what one more process hop costs when nothing is done with the bytes, the floor for the gateway's hop. Context switches (summed over its threads) and CPU time (user + system) are the gateway's or the relay's.\n")
     print("| case | MB/s | × baseline | ctx switches/MiB | CPU-µs/MiB | gateway peak RSS |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     print("| our wRPC client → backend (baseline) | \(Int(directRate)) | 1.00 | – | – | – |")
+    let relayRate = Double(size) / relayed.seconds / 1e6
+    print("| our wRPC client → splice relay → backend | \(Int(relayRate)) | \(String(format: "%.2f", relayRate / directRate)) | \(relayCost.cells(per: mebibytes)) | – |")
     print("| HTTP client → gateway → backend | \(Int(viaGateway.megabytesPerSecond)) | \(String(format: "%.2f", viaGateway.megabytesPerSecond / directRate)) | \(cost.cells(per: mebibytes)) | \(rss / 1024) MiB (at start: \(rssBefore / 1024) MiB) |")
     print("\nThe gateway process used \(String(format: "%.2f", cost.cpuMicroseconds / 1e6)) CPU-seconds for the transfer, \(String(format: "%.2f", viaGateway.seconds)) s of wall time.")
     print(viaGateway.complete ? "" : "the backend did not report every byte: \(viaGateway.reply)\n")
