@@ -34,14 +34,15 @@ private func smallCallsDuringUpload(_ gateway: ServerProcess, target: String, si
     // The control: the same upload through a second gateway process in front
     // of the same backend, so the probed gateway's loops carry none of it.
     // What the calls lose there is the machine's (two cores shared with the
-    // upload's processes and its loopback traffic), not the gateway's
-    // scheduling; the difference between the rows is the gateway's own.
+    // upload's processes and its loopback traffic), not the probed gateway's
+    // scheduling. Compare the rows at like upload rates: the rate is
+    // bimodal here (about 480 or 750 MB/s), and the calls' latency follows it.
     let other = try await ServerProcesses.gateway(target: target, flags: DemoAPI.longUploadFlags)
     defer { other.stop() }
     let (control, controlUpload) = try await probeDuringUpload(probe: port, upload: other.port, size: size)
 
     printTitle("Fairness: `greeter.hello` while one \(sizeLabel(size)) `stream<u8>` upload flows through the same gateway")
-    print("Gateway and demo backend are separate processes (gateway flags: \(gateway.flagsDescription)); the calls go one at a time over one keep-alive HTTP/1.1 connection from the bench. The demo backend SHA-256s every uploaded byte. The control row sends the upload through a second gateway process to the same backend while the calls go through the first: what the machine loses to the upload's traffic whichever loop carries it.\n")
+    print("Gateway and demo backend are separate processes (gateway flags: \(gateway.flagsDescription)); the calls go one at a time over one keep-alive HTTP/1.1 connection from the bench. The demo backend SHA-256s every uploaded byte. The control row sends the upload through a second gateway process to the same backend while the calls go through the first: what the machine loses to the upload's traffic whichever loop carries it; compare rows at like upload rates.\n")
     print("| case | calls | p50 | p99 | max | × idle p99 |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     print("| idle (baseline) | \(latencyCells(idle)) | 1.00 |")
