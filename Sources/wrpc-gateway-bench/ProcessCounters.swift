@@ -77,8 +77,3 @@ func openDescriptors(pid: Int32) -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
 }
 
-/// Resets a process's VmHWM to its current resident set (`clear_refs` 5),
-/// so the next `peakRSS` is the peak of what ran in between.
-func resetPeakRSS(pid: Int32) {
-    try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
-}

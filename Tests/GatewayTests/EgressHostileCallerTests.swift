@@ -65,12 +65,12 @@ import WRPCTransport
 
     /// Bad tags in the stream, future, method, option and scheme positions,
     /// and a string that declares more bytes than any request may hold:
-    /// each is a typed `internal-error` naming the problem, at once.
-    /// (Its turn among the heavy transfers: it measures the process's
-    /// resident set, which a transfer beside it would grow.)
-    @Test(.heavyTransfer) func badTagsAndLengthsGetATypedError() async throws {
+    /// each is a typed `internal-error` naming the problem, at once, and
+    /// the egress (a process of its own, so its resident set is its own)
+    /// holds nothing of what was declared.
+    @Test func badTagsAndLengthsGetATypedError() async throws {
         let origin = try EgressTests.origin()
-        let egress = try EgressStack(config: Self.patient)
+        let egress = try await EgressProcess(betweenBytes: .seconds(60))
         defer { egress.stop() }
         var good = Self.request(origin, "/post")
         good.body = .ready([])
@@ -94,9 +94,7 @@ import WRPCTransport
         let prefix = Array(noPath.encodeAsIncomingParameters().dropLast())
         cases.append(("header count", prefix + [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]))
         for (what, params) in cases {
-            let memory = ResidentMemory()
-            let (frames, _) = try await Self.stall(egress.listener.port!, Self.opening(params))
-            let grew = memory.stop()
+            let (frames, grew) = try await egress.growth { try await Self.stall(egress.port, Self.opening(params)).frames }
             guard case .failure(.internalError(let message?))? = try Self.result(frames) else {
                 Issue.record("\(what): \(frames)"); continue
             }
@@ -143,21 +141,19 @@ import WRPCTransport
     /// A chunk that declares 4 GiB (the most a chunk length may say) and
     /// brings five bytes: nothing of the declared size is reserved, and the
     /// stall ends the call. One that declares 2^40 does not decode: a typed
-    /// error at once.
-    /// (Its turn among the heavy transfers, for the resident set.)
-    @Test(.heavyTransfer) func aChunkThatDeclaresGigabytesIsNotReserved() async throws {
+    /// error at once. The egress is a process of its own, so its resident
+    /// set is its own.
+    @Test func aChunkThatDeclaresGigabytesIsNotReserved() async throws {
         let origin = try EgressTests.origin()
-        for (declared, expected, config) in [(UInt64(UInt32.max), "connection-read-timeout", Self.config),
-                                             (1 << 40, "internal-error", Self.patient)] {
-            let egress = try EgressStack(config: config)
+        for (declared, expected, betweenBytes) in [(UInt64(UInt32.max), "connection-read-timeout", Duration.milliseconds(400)),
+                                                   (1 << 40, "internal-error", .seconds(60))] {
+            let egress = try await EgressProcess(betweenBytes: betweenBytes)
             defer { egress.stop() }
             var out = Self.opening(Self.request(origin, "/stream/sink").encodeAsIncomingParameters() + [0])
             var chunk: [UInt8] = []
             writeUnsignedLEB(declared, into: &chunk)
             Framing.frame(path: RequestHead.bodyPath, data: chunk + Array("hello".utf8), into: &out)
-            let memory = ResidentMemory()
-            let (frames, _) = try await Self.stall(egress.listener.port!, out)
-            let grew = memory.stop()
+            let (frames, grew) = try await egress.growth { try await Self.stall(egress.port, out).frames }
             guard case .failure(let code)? = try Self.result(frames) else { Issue.record("\(declared): \(frames)"); continue }
             #expect(code.caseName == expected, "\(declared): \(code)")
             #expect(!ResidentMemory.measurable || grew < 64 << 20, "\(declared): the resident set grew \(grew) bytes")

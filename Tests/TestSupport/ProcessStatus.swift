@@ -8,6 +8,12 @@ public func peakRSS(pid: Int32) -> Int {
     statusKiB(pid: pid, field: "VmHWM:")
 }
 
+/// Resets a process's VmHWM to its current resident set (`clear_refs` 5),
+/// so the next `peakRSS` is the peak of what ran in between.
+public func resetPeakRSS(pid: Int32) {
+    try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
+}
+
 /// VmRSS of a process (its resident set now), in KiB.
 public func residentKiB(pid: Int32) -> Int {
     statusKiB(pid: pid, field: "VmRSS:")
