@@ -171,13 +171,17 @@ import WRPCTransport
 
     /// The call deadline bounds the wait for the response's head; once body
     /// bytes flow, only a pause longer than the stream idle timeout ends the
-    /// call. Pacing: a chunk every 50 ms for three times the 400 ms
-    /// deadline. The idle timeout is 30 s: this task shares the suite's
-    /// cooperative threads, and under stress-ng one of its 50 ms sleeps
-    /// lasted over 5 s (the old idle timeout), which the gateway rightly
-    /// took for a stall. The stall itself is the second half's case.
+    /// call. Both halves need the gateway to forward the first chunk before
+    /// the deadline, and in a loaded test process (the suite in parallel,
+    /// stress-ng beside it) that once took 460 ms: the deadline is 2 s, and
+    /// every other window is derived from it. The moving upload sends a
+    /// chunk every 50 ms for twice the deadline; its idle timeout is 30 s,
+    /// since this task shares the suite's cooperative threads, and under
+    /// stress-ng one of its 50 ms sleeps lasted over 5 s, which the gateway
+    /// rightly took for a stall. The stall itself is the second half's case.
     @Test func aMovingUploadOutlivesTheDeadlineAndAStalledOneDoesNot() async throws {
-        let stack = try Stack { $0.defaultTimeout = .milliseconds(400); $0.streamIdleTimeout = .seconds(30) }
+        let deadline = Duration.seconds(2)
+        let stack = try Stack { $0.defaultTimeout = deadline; $0.streamIdleTimeout = .seconds(30) }
         let stream = try await TCPTransport(host: "127.0.0.1", port: stack.port).connect()
         defer { stream.close() }
         let piece = [UInt8](repeating: 3, count: 1000)
@@ -187,7 +191,7 @@ import WRPCTransport
         try await stream.write(Array("POST /invoke/\(blobs)/upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n".utf8) + chunk)
         let started = ContinuousClock.now
         var sent = piece.count
-        while ContinuousClock.now - started < .milliseconds(1200) {
+        while ContinuousClock.now - started < deadline * 2 {
             try await Task.sleep(for: .milliseconds(50))
             try await stream.write(chunk)
             sent += piece.count
@@ -199,12 +203,15 @@ import WRPCTransport
         #expect(moving.status == 200, "\(moving.text)")
         #expect(moving.text.contains("\"bytes\":\(sent)"))
 
-        // Stalled after the first chunk: answered 504 at the idle timeout,
-        // while the client is still in the middle of its body. The head
-        // goes with that chunk: sent apart, the chunk once came after the
-        // 200 ms deadline in a loaded test process, and the deadline
-        // (rightly) ended the call before any bytes moved.
-        let stalledStack = try Stack { $0.defaultTimeout = .milliseconds(200); $0.streamIdleTimeout = .milliseconds(700) }
+        // Stalled after the first chunk: the deadline passes while bytes
+        // have moved, so the call lives on until the idle timeout (longer
+        // than the deadline), and is answered 504 then, while the client is
+        // still in the middle of its body. The head goes with that chunk:
+        // sent apart, the chunk once came after the deadline in a loaded
+        // test process, and the deadline (rightly) ended the call before
+        // any bytes moved.
+        let idle = deadline + .seconds(1)
+        let stalledStack = try Stack { $0.defaultTimeout = deadline; $0.streamIdleTimeout = idle }
         let stalled = try await TCPTransport(host: "127.0.0.1", port: stalledStack.port).connect()
         defer { stalled.close() }
         // Taken before the chunk goes: its activity can only come later.
@@ -218,7 +225,7 @@ import WRPCTransport
         #expect(reply.status == 504, "\(reply.text)")
         #expect(reply.json?["code"]?.stringValue == "deadline_exceeded")
         #expect(reply.json?["message"]?.stringValue?.contains("no bytes moved") == true, "\(reply.text)")
-        #expect(waited >= .milliseconds(700), "answered after \(waited), before the idle timeout")
+        #expect(waited >= idle, "answered after \(waited), before the idle timeout")
         await stack.stop()
         await stalledStack.stop()
     }
