@@ -39,7 +39,7 @@ func streamBenchmark(shared: String) async throws {
     let mebibytes = Double(size) / Double(1 << 20)
     let directRate = Double(size) / direct.seconds / 1e6
     printTitle("Stream: 1 GiB `stream<u8>` upload to a discarding backend, loopback TCP")
-    print("The gateway is a separate process (gateway flags: \(gateway.flagsDescription)); the relay row is our client through a splice relay (this bench in a process of its own, moving the bytes with splice(2) on one epoll thread, copying none into its memory): what one more process hop costs when nothing is done with the bytes, the floor for the gateway's hop. Context switches (summed over its threads) and CPU time (user + system) are the gateway's or the relay's.\n")
+    print("The gateway is a separate process (gateway flags: \(gateway.flagsDescription)); the relay row is our client through \(SpliceRelay.caption): what one more process hop costs when nothing is done with the bytes, the floor for the gateway's hop. Context switches (summed over its threads) and CPU time (user + system) are the gateway's or the relay's.\n")
     print("| case | MB/s | × baseline | ctx switches/MiB | CPU-µs/MiB | gateway peak RSS |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     print("| our wRPC client → backend (baseline) | \(Int(directRate)) | 1.00 | – | – | – |")
