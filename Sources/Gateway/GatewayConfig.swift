@@ -36,6 +36,9 @@ public struct GatewayConfig: Sendable {
     public var edge = EdgeConfig()
     /// HTTPS instead of HTTP, when set.
     public var tls: TLSSettings?
+    /// Whether `/readyz` names the backends (their addresses and why they
+    /// are out) to every caller, not only to authenticated ones.
+    public var readyzDetails = false
 
     public init(targets: [String]) {
         self.targets = targets
