@@ -202,6 +202,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.routes = try RouteSpecs.parse(Environment.list(routes, "routes"))
         config.forwards = forwardRoutes
         try await server.apply(to: &config)
+        config.urlFetch.allowInternalAddresses = egress.privateAddressesAllowed
         let gateway = try Gateway(resolve: resolve, world: world ?? Environment.value("world"), config: config)
         let egressServing = try await (egressListen ?? Environment.value("egress-listen")).asyncMap {
             try await egress.start(listen: $0, allowedPrefixes: config.urlFetch.allowedPrefixes, metrics: gateway.metrics.factory)
