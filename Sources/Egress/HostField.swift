@@ -5,7 +5,7 @@ import WasiHTTP
 /// otherwise name another virtual host behind the same address. As wasi:http
 /// hosts treat `host` as a forbidden field, a caller's `host` that names
 /// anything else than the authority gets the request denied; one that names
-/// the same host and port is dropped, as libcurl's says the same.
+/// the same host and port is dropped, as libcurl's own says the same.
 enum HostField {
     /// The request's header pairs without `host`, or nil when a `host`
     /// value differs from the authority (ASCII case aside, and a default

@@ -5,33 +5,29 @@ import Testing
 /// A stream URL feed fetches the URL its allowlist checked, and, as the
 /// egress, no internal address unless the operator allows them.
 @Suite struct URLFeedPolicyTests {
-    static func upload(_ stack: Stack, _ url: String) async throws -> Reply {
-        try await post(stack.port, blobs, "upload", "{\"data\":{\"url\":\"\(url)\"}}")
-    }
-
     @Test func dotSegmentsNeverLeaveTheAllowedPrefix() async throws {
         let log = try OriginLog()
         let base = log.origin.base
         let stack = try Stack { $0.urlFetch.allowInternalAddresses = true; $0.urlFetch.allowedPrefixes = [base + "/public/"] }
         for path in dotSegmentEscapes {
-            let reply = try await Self.upload(stack, base + path)
+            let reply = try await URLFeedTests.upload(stack, url: base + path)
             #expect(reply.status == 400, "\(path): \(reply.text)")
             #expect(reply.json?["message"]?.stringValue?.contains("not under an allowed URL prefix") == true, "\(path): \(reply.text)")
         }
         for path in ambiguousDotSegments {
-            let reply = try await Self.upload(stack, base + path)
+            let reply = try await URLFeedTests.upload(stack, url: base + path)
             #expect(reply.status == 400, "\(path): \(reply.text)")
             #expect(reply.json?["message"]?.stringValue?.contains("resolve differently") == true, "\(path): \(reply.text)")
         }
         #expect(log.targets == [], "the origin was asked for nothing")
         // A redirect that leaves the prefix by dot segments is refused too.
-        let hop = try await Self.upload(stack, base + "/public/hop")
+        let hop = try await URLFeedTests.upload(stack, url: base + "/public/hop")
         #expect(hop.status == 502, "\(hop.text)")
         #expect(hop.json?["message"]?.stringValue?.contains("redirects elsewhere") == true, "\(hop.text)")
         #expect(log.targets == ["/public/hop"])
         // Inside the prefix, the normalised URL is what is fetched.
         log.clear()
-        let inside = try await Self.upload(stack, base + "/public/a/%2e%2e/b")
+        let inside = try await URLFeedTests.upload(stack, url: base + "/public/a/%2e%2e/b")
         #expect(inside.status == 200, "\(inside.text)")
         #expect(log.targets == ["/public/b"])
         await stack.stop()
@@ -43,14 +39,14 @@ import Testing
         let base = log.origin.base
         let guarded = try Stack { $0.urlFetch.allowedPrefixes = [base + "/", "http://localhost:\(log.origin.server.port)/"] }
         for url in [base + "/x", "http://localhost:\(log.origin.server.port)/x"] {
-            let reply = try await Self.upload(guarded, url)
+            let reply = try await URLFeedTests.upload(guarded, url: url)
             #expect(reply.status == 400, "\(url): \(reply.text)")
             #expect(reply.json?["message"]?.stringValue?.contains("internal address") == true, "\(url): \(reply.text)")
         }
         #expect(log.targets == [], "the origin was asked for nothing")
         await guarded.stop()
         let open = try Stack { $0.urlFetch.allowInternalAddresses = true; $0.urlFetch.allowedPrefixes = [base + "/"] }
-        #expect(try await Self.upload(open, base + "/x").status == 200)
+        #expect(try await URLFeedTests.upload(open, url: base + "/x").status == 200)
         #expect(log.targets == ["/x"])
         await open.stop()
         await log.stop()
