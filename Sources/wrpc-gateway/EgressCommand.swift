@@ -97,7 +97,7 @@ struct EgressCommand: AsyncParsableCommand {
     @Option(help: "Event loops (env WRPC_GATEWAY_THREADS). [default: the number of CPUs]")
     var threads: Int?
 
-    @Option(name: .customLong("allow-url-prefix"), help: "Let the egress fetch URLs starting with this; repeatable (env WRPC_GATEWAY_ALLOW_URL_PREFIXES, comma-separated).")
+    @Option(name: .customLong("allow-url-prefix"), help: "Let the egress fetch URLs whose normalised form (dot segments resolved) starts with this; repeatable (env WRPC_GATEWAY_ALLOW_URL_PREFIXES, comma-separated).")
     var allowURLPrefixes: [String] = []
 
     @OptionGroup var egress: EgressOptions
