@@ -14,7 +14,8 @@
 /// refused instead, because neither reading is right for every origin: a
 /// `.` or `..` delimited by an encoded slash (`%2F`) or backslash (`%5C`),
 /// or followed by `;` parameters (`/..;/`). Raw backslashes, spaces,
-/// control bytes and non-ASCII bytes are no part of a URI and are refused.
+/// control bytes and non-ASCII bytes are no part of a URI and are refused,
+/// and so is user information in the authority.
 public struct NormalizedURL: Sendable, Hashable, CustomStringConvertible {
     /// The URL as it is checked and fetched.
     public let text: String
@@ -39,6 +40,11 @@ public struct NormalizedURL: Sendable, Hashable, CustomStringConvertible {
         let rest = bytes[(separator + Self.schemeEnd.count)...]
         let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
         guard authorityEnd > rest.startIndex else { throw Invalid(message: "no host in \(url)") }
+        // `https://allowed.example@elsewhere/` connects to `elsewhere`; RFC
+        // 9110 §4.2.4 has http(s) URLs carry no user information at all.
+        guard !rest[..<authorityEnd].contains(UInt8(ascii: "@")) else {
+            throw Invalid(message: "user information (`…@`) in an http(s) URL is not fetched: \(url)")
+        }
         let pathEnd = rest[authorityEnd...].firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
         let queryEnd = rest[pathEnd...].firstIndex(of: UInt8(ascii: "#")) ?? rest.endIndex
         guard let decoded = Self.decodeUnreserved(rest[authorityEnd..<pathEnd]) else {

@@ -14,7 +14,8 @@ import Testing
     }
 
     @Test(arguments: ["http://h/a b", "http://h/a\\..\\b", "http://h/\u{e9}", "ftp://h/", "h/a", "http:///a", "http://h/%zz", "http://h/%4",
-                      "http://h/a/..%2Fb", "http://h/..;/b", "http://h/a/%2e%2e%5cb"])
+                      "http://h/a/..%2Fb", "http://h/..;/b", "http://h/a/%2e%2e%5cb",
+                      "http://allowed.example@127.0.0.1/", "http://u:p@h/"])
     func refuses(_ written: String) {
         #expect(throws: NormalizedURL.Invalid.self) { try NormalizedURL(written) }
     }
