@@ -24,11 +24,11 @@ enum HostField {
         return kept
     }
 
-    /// Host and port in lower case, without user information and without
-    /// the scheme's default port.
+    /// Host and port in lower case, without the scheme's default port (an
+    /// authority with user information never gets here: it is refused as
+    /// an invalid URL).
     static func canonical(_ value: [UInt8], https: Bool) -> [UInt8] {
-        var host = value.split(separator: UInt8(ascii: "@"), omittingEmptySubsequences: false).last.map(Array.init) ?? []
-        host = host.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        var host = value.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
         let defaultPort = Array((https ? ":443" : ":80").utf8)
         if host.count > defaultPort.count, host.suffix(defaultPort.count).elementsEqual(defaultPort) {
             host.removeLast(defaultPort.count)
