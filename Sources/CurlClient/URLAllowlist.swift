@@ -33,10 +33,23 @@ public struct URLAllowlist: Sendable {
         } catch {
             return .failure(.invalid(error.message))
         }
-        guard any || prefixes.contains(where: { normalized.text.hasPrefix($0) }) else {
+        guard any || prefixes.contains(where: { Self.matches(normalized.text, prefix: $0) }) else {
             let resolved = normalized.text == url ? "" : " (resolved: \(normalized.text))"
             return .failure(.notAllowed("\(url)\(resolved) is not under an allowed URL prefix"))
         }
         return .success(normalized)
+    }
+
+    /// Whether `url` (normalised) is under `prefix`. A prefix that ends at
+    /// its authority (`https://api.example.com`, no path) stands for that
+    /// origin's root: as bare text it would also admit
+    /// `https://api.example.com.evil.net/` and `https://api.example.com:8443/`.
+    /// The scheme is compared without case, as normalisation lowercases it.
+    static func matches(_ url: String, prefix: String) -> Bool {
+        guard let colon = prefix.firstIndex(of: ":"), prefix[colon...].hasPrefix("://") else { return url.hasPrefix(prefix) }
+        let scheme = prefix[..<colon].lowercased()
+        var rest = prefix[prefix.index(colon, offsetBy: 3)...]
+        if !rest.contains("/") { rest += "/" }
+        return url.hasPrefix(scheme + "://" + rest)
     }
 }

@@ -113,7 +113,11 @@ struct SecurityOptions: ParsableArguments {
             guard by == .address || edge.authenticator != nil else {
                 throw CLIError("--rate-limit-by identity needs --api-keys-file or --jwt-jwks-file")
             }
-            let burst = try Environment.pick(rateLimitBurst, "rate-limit-burst", default: nil, parse: { Int($0) })
+            // Optional with no default: `pick` over `Int?` would take a nil flag as given.
+            let burst: Int? = try rateLimitBurst ?? Environment.value("rate-limit-burst").map { text in
+                guard let n = Int(text) else { throw CLIError("WRPC_GATEWAY_RATE_LIMIT_BURST=\(text) is not valid") }
+                return n
+            }
             edge.rateLimit = try RateLimit(parsing: text, burst: burst, key: by)
         }
         config.edge = edge

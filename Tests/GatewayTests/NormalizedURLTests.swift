@@ -19,4 +19,18 @@ import Testing
     func refuses(_ written: String) {
         #expect(throws: NormalizedURL.Invalid.self) { try NormalizedURL(written) }
     }
+
+    /// A prefix without a path is its origin's root, not a text prefix of
+    /// longer host names or ports; the scheme's case does not matter.
+    @Test(arguments: [
+        ("https://api.example.com", "https://api.example.com/v1", true),
+        ("https://api.example.com", "https://api.example.com.evil.net/", false),
+        ("https://api.example.com", "https://api.example.com:8443/", false),
+        ("HTTPS://api.example.com/v1/", "https://api.example.com/v1/x", true),
+        ("https://api.example.com/v1/", "https://api.example.com/v2/x", false),
+    ])
+    func prefixes(_ prefix: String, _ url: String, _ allowed: Bool) {
+        let result = URLAllowlist(prefixes: [prefix]).check(url)
+        if case .success = result { #expect(allowed) } else { #expect(!allowed) }
+    }
 }
