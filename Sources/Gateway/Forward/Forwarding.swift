@@ -48,9 +48,11 @@ extension Gateway {
                     }
                 }
             }
+            served.finished(.completed)
         } catch {
             request.bodyStream?.discard()
             // Answered in full already: what failed after that is nobody's business.
+            if answered.isSet { served.finished(.completed) }
             guard !answered.isSet, let e = upstreamFailure(error, served: served, pool: pool, specific: { error, target in
                 (error as? ForwardFailure)?.error(target: target)
             }) else { return }

@@ -34,6 +34,9 @@ struct CallPlan: Sendable {
     /// Pending `stream<u8>` parameters fed from the request body or from URLs.
     let feeds: [Feed]
     let deadline: ContinuousClock.Instant
+    /// The caller chose the deadline (`Wrpc-Timeout-Ms`), shorter than the
+    /// gateway's own: its passing says nothing about the backend.
+    let callerDeadline: Bool
     /// The function's backends, resolved at start-up.
     let pool: BackendPool
     /// How a top-level stream result is answered; nil for other results.
@@ -52,9 +55,10 @@ extension Gateway {
         defer { metrics.inFlight.decrement() }
         do {
             try await PoolCall.$current.withValue(served) { try await call(plan, sink) }
+            served.finished(.completed)
         } catch {
             for feed in plan.feeds { feed.source.stop() }
-            guard let e = upstreamFailure(error, served: served, pool: plan.pool) else { return }
+            guard let e = upstreamFailure(error, served: served, pool: plan.pool, callerDeadline: plan.callerDeadline) else { return }
             await fail(sink, e, format: plan.format)
         }
     }
