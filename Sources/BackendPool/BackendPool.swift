@@ -195,7 +195,7 @@ public final class BackendPool: ClientTransport {
         let ejected = members.withLock { all -> Duration?? in
             if cause == .failures {
                 let live = all.count { !$0.isDraining }
-                let out = all.count { $0.state == .ejected }
+                let out = all.count(where: \.isOutForFailures)
                 guard out == 0 || (out + 1) * 100 <= settings.maxEjectionPercent * live else { return nil }
             }
             return member.eject(reason: reason, cause: cause, settings: settings)
