@@ -20,7 +20,7 @@ public struct PoolSettings: Sendable {
     /// …and only once the oldest of those calls was sent this long ago:
     /// nothing it was asked completed in that time. A slow or failing
     /// function beside ones that complete never gets there.
-    public var hungAfter: Duration = .seconds(5)
+    public var hungAfter: Duration = .seconds(3)
     /// The most of a pool's members that may be out at once for failed
     /// calls, in percent; one may always be (Envoy's `max_ejection_percent`).
     /// A refused connection ejects whatever this says.

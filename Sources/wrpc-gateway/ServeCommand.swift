@@ -95,7 +95,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Failed calls in a row (the gateway's deadline, the backend closing mid-call) before a backend may be judged hung (env WRPC_GATEWAY_EJECT_AFTER_FAILURES). [default: 5]")
     var ejectAfterFailures: Int?
 
-    @Option(help: "…and only once nothing it was asked completed for this many ms (env WRPC_GATEWAY_HUNG_AFTER_MS). [default: 5000]")
+    @Option(help: "…and only once nothing it was asked completed for this many ms (env WRPC_GATEWAY_HUNG_AFTER_MS). [default: 3000]")
     var hungAfterMs: Int?
 
     @Option(help: "Most of a pool's backends out for failed calls at once, in percent; one may always be (env WRPC_GATEWAY_MAX_EJECTION_PERCENT). [default: 50]")
@@ -156,7 +156,7 @@ struct ServerOptions: ParsableArguments {
         config.pool.connectTimeout = .milliseconds(connect)
         config.pool.ejectAfterFailures = try Environment.pick(ejectAfterFailures, "eject-after-failures", default: 5, parse: Int.init)
         guard config.pool.ejectAfterFailures > 0 else { throw CLIError("--eject-after-failures must be positive") }
-        let hungAfter = try Environment.pick(hungAfterMs, "hung-after-ms", default: 5000, parse: Int.init)
+        let hungAfter = try Environment.pick(hungAfterMs, "hung-after-ms", default: 3000, parse: Int.init)
         guard hungAfter >= 0 else { throw CLIError("--hung-after-ms must not be negative") }
         config.pool.hungAfter = .milliseconds(hungAfter)
         config.pool.maxEjectionPercent = try Environment.pick(maxEjectionPercent, "max-ejection-percent", default: 50, parse: Int.init)
