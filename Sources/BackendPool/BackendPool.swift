@@ -187,8 +187,8 @@ public final class BackendPool: ClientTransport {
 
     /// Leaves `member` out and probes it in the background until it answers,
     /// waiting longer after each failed probe. For failed calls only while
-    /// that leaves at most `maxEjectionPercent` of the members out (one may
-    /// always be): outcomes alone never empty a pool.
+    /// that leaves at most `maxEjectionPercent` of the members out for them
+    /// (one may always be): call outcomes alone take at most that share.
     func eject(_ member: Backend, reason: String, cause: EjectionCause) {
         guard !stopped.load(ordering: .relaxed) else { return }
         // nil: held back by the share; .some(nil): it was not healthy.

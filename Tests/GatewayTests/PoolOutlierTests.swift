@@ -57,7 +57,8 @@ import WRPCTransport
         for socket in sockets {
             try await GatewayProcess.until(.seconds(60), "the backend's socket") { FileManager.default.fileExists(atPath: socket) }
         }
-        let deadline = Duration.milliseconds(1000), hungAfter = Duration.milliseconds(1000)
+        // A deadline no healthy backend misses on a loaded machine.
+        let deadline = Duration.seconds(2), hungAfter = Duration.seconds(1)
         let gateway = try poolGateway(sockets.map { "unix://" + $0 }) {
             $0.defaultTimeout = deadline
             $0.pool.hungAfter = hungAfter
@@ -116,7 +117,9 @@ import WRPCTransport
         #expect(gateway.pools[0].status.first?.state == .ejected)
         let ready = try await http(gateway.port, "GET", "/readyz")
         #expect(ready.status == 200, "\(ready.text)")
-        let reply = try await post(gateway.port, greeter, "hello", "{\"name\":\"fast\"}")
+        // A deadline longer than the gateway's (a loaded machine may take
+        // longer than its); one the caller chose, but not a shorter one.
+        let reply = try await post(gateway.port, greeter, "hello", "{\"name\":\"fast\"}", headers: [("Wrpc-Timeout-Ms", "30000")])
         #expect(reply.status == 200, "\(reply.text)")
         #expect(gateway.pools[0].status.first?.state == .healthy)
         let metrics = try await http(gateway.port, "GET", "/metrics").text
