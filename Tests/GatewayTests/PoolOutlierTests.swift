@@ -42,6 +42,37 @@ import WRPCTransport
         await gateway.shutdown()
     }
 
+    /// A client that stops sending its upload midway: the call fails at
+    /// the stream idle timeout (504), and that says nothing about the
+    /// backend, which was waiting for the bytes. With the strictest
+    /// settings (one failure, no time) the backend stays in.
+    @Test func aStalledUploadCannotEjectABackend() async throws {
+        let deadline = Duration.seconds(2)
+        let stack = try Stack {
+            $0.defaultTimeout = deadline
+            $0.streamIdleTimeout = deadline
+            $0.pool.ejectAfterFailures = 1
+            $0.pool.hungAfter = .zero
+        }
+        let stalled = try await TCPTransport(host: "127.0.0.1", port: stack.port).connect()
+        let piece = [UInt8](repeating: 7, count: 1000)
+        try await stalled.write(Array("POST /invoke/\(blobs)/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+                                + Array(String(piece.count, radix: 16).utf8) + [13, 10] + piece + [13, 10])
+        // Read up to the whole answer: the connection stays open a while
+        // after it, the request body being incomplete.
+        var raw: [UInt8] = [], reply: Reply?
+        while reply == nil, case let b = try await stalled.read(), !b.isEmpty {
+            raw += b
+            if let r = try? parseReply(raw), let length = r.headers.first(where: { $0.0 == "content-length" }).flatMap({ Int($0.1) }),
+               r.body.count >= length { reply = r }
+        }
+        #expect(reply?.status == 504, "\(String(decoding: raw, as: UTF8.self))")
+        #expect(stack.gateway.pools[0].status.allSatisfy { $0.state == .healthy }, "\(stack.gateway.pools[0].status)")
+        // Not left to the shutdown's grace period.
+        stalled.close()
+        await stack.stop()
+    }
+
     /// A stopped backend process (SIGSTOP: its kernel still accepts
     /// connections) in a pool of three: its calls time out at the
     /// gateway's deadline and it completes nothing, so it is ejected within

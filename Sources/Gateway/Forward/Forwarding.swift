@@ -53,9 +53,11 @@ extension Gateway {
             request.bodyStream?.discard()
             // Answered in full already: what failed after that is nobody's business.
             if answered.isSet { served.finished(.completed) }
-            guard !answered.isSet, let e = upstreamFailure(error, served: served, pool: pool, specific: { error, target in
-                (error as? ForwardFailure)?.error(target: target)
-            }) else { return }
+            // A streamed request body sets its own pace: a stall is the client's.
+            guard !answered.isSet,
+                  let e = upstreamFailure(error, served: served, pool: pool, callerDeadline: request.bodyStream != nil,
+                                          specific: { error, target in (error as? ForwardFailure)?.error(target: target) })
+            else { return }
             metrics.forwardUpstreamError(prefix: prefix, kind: e.details.first { $0.0 == "error_code" }.flatMap { $0.1.stringValue } ?? e.code)
             await fail(sink, e, format: nil)
         }

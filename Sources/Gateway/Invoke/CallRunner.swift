@@ -34,8 +34,9 @@ struct CallPlan: Sendable {
     /// Pending `stream<u8>` parameters fed from the request body or from URLs.
     let feeds: [Feed]
     let deadline: ContinuousClock.Instant
-    /// The caller chose the deadline (`Wrpc-Timeout-Ms`), shorter than the
-    /// gateway's own: its passing says nothing about the backend.
+    /// The deadline passing says nothing about the backend: the caller chose
+    /// it (`Wrpc-Timeout-Ms`) shorter than the gateway's own, or the call is
+    /// fed by a request body or a URL, which set their own pace.
     let callerDeadline: Bool
     /// The function's backends, resolved at start-up.
     let pool: BackendPool

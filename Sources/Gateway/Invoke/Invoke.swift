@@ -122,7 +122,7 @@ extension Gateway {
             }
             timeout = min(.milliseconds(ms), config.maxTimeout)
         }
-        let callerDeadline = timeout < config.defaultTimeout
+        let callerDeadline = timeout < config.defaultTimeout || !feeds.isEmpty
         let format: StreamFormat?
         if case .stream(let element)? = f.result {
             format = StreamFormat(accept: request.header("accept"), bytes: element == .primitive(.u8))

@@ -8,8 +8,9 @@ extension Gateway {
     /// reported to the pool, which judges the member's health from it.
     /// `specific` maps the caller's own errors first: answers the backend
     /// gave (a forward's error-code), so the call counts as completed.
-    /// `callerDeadline`: the deadline was one the caller chose, shorter
-    /// than the gateway's own.
+    /// `callerDeadline`: the deadline passing says nothing about the backend
+    /// (the caller chose it shorter than the gateway's own, or the call is
+    /// fed at the client's pace).
     func upstreamFailure(_ error: any Error, served: PoolCall, pool: BackendPool, callerDeadline: Bool = false,
                          specific: (any Error, String) -> GatewayError? = { _, _ in nil }) -> GatewayError? {
         if error is ResponseSinkError || error as? CallError == .cancelled { return nil }
