@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Pools as a user runs them: two demo-backend processes behind one gateway
 # (`--target A,B`); one killed with SIGKILL, calls keep succeeding and
-# /readyz names it; the other stopped with SIGSTOP (hung), a call that
-# lands on it gets 504 by its deadline and the hung one is ejected; with
-# both gone, calls get 503 at once.
+# /readyz names it; the other stopped with SIGSTOP (hung): calls that land
+# on it get 504 at the gateway's deadline, and once two in a row failed
+# with nothing completed for --hung-after-ms it is ejected; with the other
+# refusing, the pool is in panic and still calls it (504, not 503); resumed,
+# its first completed call brings it back; killed too, calls get 503 at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${WRPC_GATEWAY_BIN:-.build/debug/wrpc-gateway}"
@@ -18,7 +20,7 @@ for p in $p1 $p2; do
 done
 WRPC_GATEWAY_ROUTES="wrpc-gateway:demo/types@0.1.0=tcp://127.0.0.1:$p2,tcp://127.0.0.1:$p1" \
 "$bin" serve --wit demo/wit --target "tcp://127.0.0.1:$p1" --target "tcp://127.0.0.1:$p2" --balance round-robin \
-  --eject-base-ms 60000 --eject-max-ms 60000 --listen "127.0.0.1:$gp" --threads 1 --log-level error & gw=$!
+  --eject-base-ms 60000 --eject-max-ms 60000 --timeout-ms 1000 --hung-after-ms 1000 --eject-after-failures 2 --readyz-details --listen "127.0.0.1:$gp" --threads 1 --log-level error & gw=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$gp/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 base="http://127.0.0.1:$gp"
 hello() { curl -s -o /dev/null -w '%{http_code}' "$base/invoke/wrpc-gateway:demo/greeter@0.1.0/hello" \
@@ -47,17 +49,33 @@ grep -q '"status":"ready"' <<<"$ready" && grep -q "tcp://127.0.0.1:$p1" <<<"$rea
 echo "pool-check: SIGKILL of one backend: every call succeeded, /readyz names it"
 
 kill -STOP $b2
-start=$(date +%s%N)
-code=$(hello 1000)
-elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
-[ "$code" = 504 ] || { echo "pool-check: a call to the stopped backend got $code, not 504"; exit 1; }
-[ "$elapsed" -ge 990 ] || { echo "pool-check: the 504 came after $elapsed ms, before the 1000 ms deadline"; exit 1; }
+# Wrpc-Timeout-Ms 1000 is the gateway's own deadline (--timeout-ms), so its passing counts.
+expect_504() {
+  local start code elapsed
+  start=$(date +%s%N)
+  code=$(hello 1000)
+  elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ "$code" = 504 ] || { echo "pool-check: a call to the stopped backend got $code, not 504 ($1)"; exit 1; }
+  [ "$elapsed" -ge 990 ] || { echo "pool-check: the 504 came after $elapsed ms, before the 1000 ms deadline ($1)"; exit 1; }
+}
+ejections() { curl -s "$base/metrics" | grep -F "wrpc_gateway_backend_ejections_total{target=\"tcp://127.0.0.1:$p2\"}" | awk '{print $2}'; }
+expect_504 "first"
+[ "$(ejections)" = 0 ] || { echo "pool-check: one timed-out call ejected the stopped backend"; exit 1; }
+expect_504 "second"
+[ "$(ejections)" = 1 ] || { echo "pool-check: two timed-out calls with nothing completed for 1 s did not eject the stopped backend"; exit 1; }
+expect_504 "panic: the other refuses, so the pool still calls the stopped one"
+curl -s "$base/metrics" | grep -qF "wrpc_gateway_backend_panic_calls_total{target=\"tcp://127.0.0.1:$p2\"} 1" \
+  || { echo "pool-check: the call in panic is not counted"; exit 1; }
+echo "pool-check: SIGSTOP of the other: 504 at the deadline, ejected after two with nothing completed, still called in panic"
+kill -CONT $b2
+[ "$(hello)" = 200 ] || { echo "pool-check: the resumed backend did not answer"; exit 1; }
+curl -s "$base/readyz" | grep -q '"status":"ready"' || { echo "pool-check: /readyz is not ready with the resumed backend"; exit 1; }
+kill -KILL $b2; wait $b2 2>/dev/null || true
 start=$(date +%s%N)
 code=$(hello 20000)
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
-[ "$code" = 503 ] || { echo "pool-check: with both backends out a call got $code, not 503"; exit 1; }
+[ "$code" = 503 ] || { echo "pool-check: with both backends refusing a call got $code, not 503"; exit 1; }
 [ "$elapsed" -lt 5000 ] || { echo "pool-check: the 503 took $elapsed ms (deadline 20000)"; exit 1; }
 curl -s "$base/readyz" | grep -q '"code":"unavailable"' || { echo "pool-check: /readyz is ready with no backend"; exit 1; }
-echo "pool-check: SIGSTOP of the other: 504 at the deadline, ejected; then 503 at once ($elapsed ms) and not ready"
-kill -CONT $b2
+echo "pool-check: resumed, it answered and was back; both killed: 503 at once ($elapsed ms) and not ready"
 kill -TERM $gw; wait $gw || { echo "pool-check: the gateway did not stop cleanly"; exit 1; }

@@ -11,11 +11,11 @@ final class Backend: Sendable {
     let transport: any ClientTransport
     let metrics: BackendMetrics
     let inFlight = Atomic<Int>(0)
-    /// `BackendState` as a byte, read lock-free on every pick.
+    /// `BackendState` (and why it is out) as a byte, read lock-free on every pick.
     private let condition = Atomic<UInt8>(Backend.healthy)
     private let health = Locked(Health())
 
-    private static let healthy: UInt8 = 0, ejected: UInt8 = 1, draining: UInt8 = 2
+    private static let healthy: UInt8 = 0, refused: UInt8 = 1, draining: UInt8 = 2, failing: UInt8 = 3
 
     private struct Health {
         var reason: String?
@@ -23,6 +23,12 @@ final class Backend: Sendable {
         var failures = 0
         var readmitted: ContinuousClock.Instant?
         var probe: Task<Void, Never>?
+        /// Failed calls since the last completed one, and when the oldest
+        /// of them was sent. Kept across a readmission: only a completed
+        /// call shows the member answers again.
+        var failedCalls = 0
+        var failingSince: ContinuousClock.Instant?
+        var lastCompletion: ContinuousClock.Instant?
     }
 
     init(url: String, transport: any ClientTransport, factory: any MetricsFactory) {
@@ -34,11 +40,13 @@ final class Backend: Sendable {
 
     var isAvailable: Bool { condition.load(ordering: .relaxed) == Self.healthy }
     var isDraining: Bool { condition.load(ordering: .relaxed) == Self.draining }
+    /// Out for failed calls, not for refusing: a pool in panic still calls it.
+    var isOutForFailures: Bool { condition.load(ordering: .relaxed) == Self.failing }
 
     var state: BackendState {
         switch condition.load(ordering: .relaxed) {
         case Self.healthy: return .healthy
-        case Self.ejected: return .ejected
+        case Self.refused, Self.failing: return .ejected
         default: return .draining
         }
     }
@@ -58,9 +66,15 @@ final class Backend: Sendable {
 
     /// Leaves a healthy member out; returns the back-off, or nil when it was
     /// not healthy (already ejected by a concurrent failure, or draining).
-    func eject(reason: String, settings: PoolSettings) -> Duration? {
+    /// One out for failures that then refuses a connection is out for that
+    /// from then on (its probe is already running).
+    func eject(reason: String, cause: EjectionCause, settings: PoolSettings) -> Duration? {
         health.withLock { h -> Duration? in
-            guard condition.compareExchange(expected: Self.healthy, desired: Self.ejected, ordering: .relaxed).exchanged else {
+            let desired = cause == .connect ? Self.refused : Self.failing
+            guard condition.compareExchange(expected: Self.healthy, desired: desired, ordering: .relaxed).exchanged else {
+                if cause == .connect, condition.compareExchange(expected: Self.failing, desired: Self.refused, ordering: .relaxed).exchanged {
+                    h.reason = reason
+                }
                 return nil
             }
             // A member that stayed up longer than the longest back-off starts over.
@@ -75,25 +89,66 @@ final class Backend: Sendable {
     /// A probe of an ejected member failed again: the next back-off.
     func stillFailing(reason: String, settings: PoolSettings) -> Duration {
         health.withLock { h in
+            _ = condition.compareExchange(expected: Self.failing, desired: Self.refused, ordering: .relaxed)
             h.failures += 1
             h.reason = reason
             return settings.backoff(after: h.failures)
         }
     }
 
-    /// A probe found an ejected member answering.
-    func readmit() {
+    /// A probe found an ejected member answering; whether it was still out
+    /// (a completed call may have readmitted it first).
+    func readmit() -> Bool {
         health.withLock { h in
-            guard condition.compareExchange(expected: Self.ejected, desired: Self.healthy, ordering: .relaxed).exchanged else { return }
+            guard condition.compareExchange(expected: Self.refused, desired: Self.healthy, ordering: .relaxed).exchanged
+                || condition.compareExchange(expected: Self.failing, desired: Self.healthy, ordering: .relaxed).exchanged else { return false }
             h.reason = nil
             h.readmitted = .now
             h.probe = nil
+            return true
+        }
+    }
+
+    /// A call on it completed: the failures in a row end, and a member out
+    /// for failures (called because the pool is in panic) is back at once.
+    /// Whether it was readmitted so.
+    func completed() -> Bool {
+        let (readmitted, probe) = health.withLock { h -> (Bool, Task<Void, Never>?) in
+            h.failedCalls = 0
+            h.failingSince = nil
+            h.lastCompletion = .now
+            guard condition.compareExchange(expected: Self.failing, desired: Self.healthy, ordering: .relaxed).exchanged else {
+                return (false, nil)
+            }
+            h.reason = nil
+            h.readmitted = .now
+            defer { h.probe = nil }
+            return (true, h.probe)
+        }
+        probe?.cancel()
+        return readmitted
+    }
+
+    /// A call sent at `sent` failed after its connection opened; why it
+    /// should now be judged hung, or nil while it should not: fewer than
+    /// `ejectAfterFailures` in a row, or one completed less than
+    /// `hungAfter` after the oldest of them was sent.
+    func failed(sent: ContinuousClock.Instant, what: String, settings: PoolSettings) -> String? {
+        health.withLock { h -> String? in
+            h.failedCalls += 1
+            let since = min(h.failingSince ?? sent, sent)
+            h.failingSince = since
+            let quiet = ContinuousClock.now - since
+            guard h.failedCalls >= settings.ejectAfterFailures, quiet >= settings.hungAfter,
+                  condition.load(ordering: .relaxed) == Self.healthy else { return nil }
+            let last = h.lastCompletion.map { "its last completed call ended \(ContinuousClock.now - $0) ago" } ?? "no call on it has completed"
+            return "\(h.failedCalls) calls in a row failed (the last: \(what)) and nothing it was asked completed for \(quiet); \(last)"
         }
     }
 
     func keepProbe(_ task: Task<Void, Never>) {
         let stale = health.withLock { h -> Bool in
-            guard condition.load(ordering: .relaxed) == Self.ejected else { return true }
+            guard state == .ejected else { return true }
             h.probe = task
             return false
         }

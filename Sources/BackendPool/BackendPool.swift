@@ -11,6 +11,13 @@ import Locking
 /// call cannot have run twice. Once `connect()` returns, the call is the
 /// caller's, and a failure after that is never retried here.
 ///
+/// Health is decided here, from what the pool sees (a connection refused or
+/// not opened in time ejects at once) and from the outcome each caller
+/// reports for its call (`PoolCall.finished`): only a member that fails
+/// call after call while nothing it was asked completes is judged hung, at
+/// most `maxEjectionPercent` of the members are out for that at once, and
+/// below `panicThresholdPercent` healthy members those are called anyway.
+///
 /// Made once per distinct list of URLs at start-up and kept: members,
 /// ejections and DNS answers live here, not in a per-call lookup. Ejected
 /// members are probed in the background and readmitted when they answer;
@@ -31,6 +38,8 @@ public final class BackendPool: ClientTransport {
     private let resolved: Latch
     private let refresher = Locked<Task<Void, Never>?>(nil)
     private let stopped = Atomic<Bool>(false)
+    /// Whether the last pick found the pool in panic (logged when it changes).
+    private let panicking = Atomic<Bool>(false)
 
     public init(urls: [String], settings: PoolSettings = PoolSettings(), resolver: any HostResolver = SystemResolver(),
                 metrics factory: any MetricsFactory = NOOPMetricsHandler.instance,
@@ -82,34 +91,57 @@ public final class BackendPool: ClientTransport {
                 if Task.isCancelled || error is CancellationError { throw CancellationError() }
                 member.metrics.error("connect")
                 failures.append("\(error)")
-                eject(member, reason: "\(error)")
+                eject(member, reason: "\(error)", cause: .connect)
                 tried.append(member)
             }
         }
         throw ConnectError.unavailable(unavailable(after: failures))
     }
 
-    /// A member for the next call, among the available ones not yet tried.
+    /// A member for the next call, among the ones that take calls and were
+    /// not yet tried.
     private func pick(excluding tried: [Backend]) -> Backend? {
-        let all = members.withLock { $0 }
-        let candidates = tried.isEmpty
-            ? all.filter(\.isAvailable)
-            : all.filter { m in m.isAvailable && !tried.contains { $0 === m } }
+        let routable = routable(members.withLock { $0 })
+        let candidates = tried.isEmpty ? routable : routable.filter { m in !tried.contains { $0 === m } }
+        let member: Backend
         switch candidates.count {
         case 0: return nil
-        case 1: return candidates[0]
+        case 1: member = candidates[0]
         case let n:
             switch settings.balance {
             case .roundRobin:
-                return candidates[(nextTurn.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max) % n]
+                member = candidates[(nextTurn.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max) % n]
             case .powerOfTwoChoices:
                 let i = Int.random(in: 0..<n)
                 var j = Int.random(in: 0..<(n - 1))
                 if j >= i { j += 1 }
                 let (a, b) = (candidates[i], candidates[j])
-                return b.inFlight.load(ordering: .relaxed) < a.inFlight.load(ordering: .relaxed) ? b : a
+                member = b.inFlight.load(ordering: .relaxed) < a.inFlight.load(ordering: .relaxed) ? b : a
             }
         }
+        if !member.isAvailable { member.metrics.panicCalls.increment() }
+        return member
+    }
+
+    /// The members that take calls: the healthy ones, and in panic (fewer
+    /// healthy than `panicThresholdPercent` of those not draining) also the
+    /// ones out for failed calls. A judgement from outcomes that leaves too
+    /// few members is more likely wrong (every member slow under one load)
+    /// than right, and a call on a slow member beats a 503; a member that
+    /// refuses connections is never called.
+    private func routable(_ all: [Backend]) -> [Backend] {
+        let healthy = all.filter(\.isAvailable)
+        let live = all.count { !$0.isDraining }
+        let panic = healthy.count * 100 < settings.panicThresholdPercent * live && all.contains(where: \.isOutForFailures)
+        if panicking.exchange(panic, ordering: .relaxed) != panic {
+            if panic {
+                logger.warning("backend pool in panic: calling members out for failed calls",
+                               metadata: ["pool": .string(target), "healthy": .string("\(healthy.count) of \(live)")])
+            } else {
+                logger.notice("backend pool out of panic", metadata: ["pool": .string(target)])
+            }
+        }
+        return panic ? all.filter { $0.isAvailable || $0.isOutForFailures } : healthy
     }
 
     /// Why no member could take the call.
@@ -127,10 +159,52 @@ public final class BackendPool: ClientTransport {
 
     // MARK: - Health
 
+    /// How a call on a member ended, as its caller reports it: a completed
+    /// call clears the member's failures (and readmits it if it was out for
+    /// them); a failure the backend caused counts towards judging it hung;
+    /// a deadline the caller chose never counts, nor does one that passed
+    /// after the member had begun to answer (it is alive: a stream stalled).
+    func record(_ outcome: CallOutcome, on lease: Lease) {
+        let member = lease.backend
+        let what: String
+        switch outcome {
+        case .completed:
+            if member.completed() {
+                logger.notice("backend readmitted", metadata: ["target": .string(member.target), "reason": .string("a call on it completed")])
+            }
+            return
+        case .deadlineExceeded(chosenByCaller: true):
+            return
+        case .deadlineExceeded(chosenByCaller: false):
+            guard !lease.hasAnswered else { return }
+            what = "no answer before the gateway's deadline"
+        case .protocolError:
+            what = "the connection closed or the answer did not decode"
+        }
+        guard let reason = member.failed(sent: lease.sent, what: what, settings: settings) else { return }
+        eject(member, reason: reason, cause: .failures)
+    }
+
     /// Leaves `member` out and probes it in the background until it answers,
-    /// waiting longer after each failed probe.
-    func eject(_ member: Backend, reason: String) {
-        guard !stopped.load(ordering: .relaxed), let backoff = member.eject(reason: reason, settings: settings) else { return }
+    /// waiting longer after each failed probe. For failed calls only while
+    /// that leaves at most `maxEjectionPercent` of the members out for them
+    /// (one may always be): call outcomes alone take at most that share.
+    func eject(_ member: Backend, reason: String, cause: EjectionCause) {
+        guard !stopped.load(ordering: .relaxed) else { return }
+        // nil: held back by the share; .some(nil): it was not healthy.
+        let ejected = members.withLock { all -> Duration?? in
+            if cause == .failures {
+                let live = all.count { !$0.isDraining }
+                let out = all.count(where: \.isOutForFailures)
+                guard out == 0 || (out + 1) * 100 <= settings.maxEjectionPercent * live else { return nil }
+            }
+            return member.eject(reason: reason, cause: cause, settings: settings)
+        }
+        guard let ejected else {
+            member.metrics.ejectionsWithheld.increment()
+            return
+        }
+        guard let backoff = ejected else { return }
         logger.warning("backend ejected", metadata: ["target": .string(member.target), "reason": .string(reason),
                                                      "retry_in": .string("\(backoff)")])
         let probe = Task { [weak self, settings] in
@@ -141,8 +215,7 @@ public final class BackendPool: ClientTransport {
                 if let failure = await member.transport.probe(timeout: settings.connectTimeout) {
                     delay = member.stillFailing(reason: failure, settings: settings)
                 } else {
-                    member.readmit()
-                    self.logger.notice("backend readmitted", metadata: ["target": .string(member.target)])
+                    if member.readmit() { self.logger.notice("backend readmitted", metadata: ["target": .string(member.target)]) }
                     return
                 }
             }
@@ -158,7 +231,7 @@ public final class BackendPool: ClientTransport {
             for member in healthy {
                 group.addTask { [settings] in
                     if let failure = await member.transport.probe(timeout: settings.connectTimeout) {
-                        self.eject(member, reason: failure)
+                        self.eject(member, reason: failure, cause: .connect)
                     }
                 }
             }
@@ -168,8 +241,9 @@ public final class BackendPool: ClientTransport {
     /// Every member now, draining ones included.
     public var status: [BackendStatus] { members.withLock { $0 }.map(\.status) }
 
-    /// Whether some member takes calls.
-    public var isHealthy: Bool { members.withLock { $0 }.contains(where: \.isAvailable) }
+    /// Whether some member takes calls (in panic, one out for failed calls
+    /// does).
+    public var isHealthy: Bool { !routable(members.withLock { $0 }).isEmpty }
 
     // MARK: - DNS
 

@@ -4,7 +4,9 @@ import Synchronization
 /// connection closes (or fails to open): counts it in flight exactly once.
 final class Lease: Sendable {
     let backend: Backend
-    private weak let pool: BackendPool?
+    /// When the member was picked: the call was sent about then.
+    let sent = ContinuousClock.now
+    weak let pool: BackendPool?
     private let ended = Atomic<Bool>(false)
     /// Whether the member sent anything back (a hung one sends nothing).
     private let answered = Atomic<Bool>(false)

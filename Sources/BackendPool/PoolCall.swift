@@ -3,8 +3,8 @@ import Locking
 /// Which member served a call, for a caller that wants to know: it sets one
 /// up around the call (`PoolCall.$current.withValue`), the pool fills it in
 /// when the connection opens. The caller then names the member in errors,
-/// counts its failures by kind, and reports a call that got no answer by its
-/// deadline, which ejects a hung member.
+/// counts its failures by kind, and tells how the call ended: the pool
+/// judges the member's health from that (`BackendPool.record`).
 public final class PoolCall: Sendable {
     @TaskLocal public static var current: PoolCall?
 
@@ -25,10 +25,12 @@ public final class PoolCall: Sendable {
         lease.withLock { $0 }?.backend.metrics.error(kind)
     }
 
-    /// The deadline passed: a member that sent nothing back at all is hung
-    /// (stopped, or stuck) and is ejected like one that refuses.
-    public func deadlineExceeded(in pool: BackendPool) {
-        guard let lease = lease.withLock({ $0 }), !lease.hasAnswered else { return }
-        pool.eject(lease.backend, reason: "no answer before the call deadline")
+    /// How the call ended, for the pool's judgement of the member; nothing
+    /// when no connection was opened (the pool saw that itself). Calls that
+    /// end otherwise (the caller went away, refused a too large answer) say
+    /// nothing about the member and are not reported.
+    public func finished(_ outcome: CallOutcome) {
+        guard let lease = lease.withLock({ $0 }) else { return }
+        lease.pool?.record(outcome, on: lease)
     }
 }

@@ -92,6 +92,18 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "The longest a backend connection may take to open, in ms; then the call goes to another backend (env WRPC_GATEWAY_CONNECT_TIMEOUT_MS). [default: 2000]")
     var connectTimeoutMs: Int?
 
+    @Option(help: "Failed calls in a row (the gateway's deadline, the backend closing mid-call) before a backend may be judged hung (env WRPC_GATEWAY_EJECT_AFTER_FAILURES). [default: 5]")
+    var ejectAfterFailures: Int?
+
+    @Option(help: "…and only once nothing it was asked completed for this many ms (env WRPC_GATEWAY_HUNG_AFTER_MS). [default: 3000]")
+    var hungAfterMs: Int?
+
+    @Option(help: "Most of a pool's backends out for failed calls at once, in percent; one may always be (env WRPC_GATEWAY_MAX_EJECTION_PERCENT). [default: 50]")
+    var maxEjectionPercent: Int?
+
+    @Option(help: "Below this percentage of healthy backends a pool also calls those out for failed calls (env WRPC_GATEWAY_PANIC_THRESHOLD_PERCENT). [default: 50]")
+    var panicThresholdPercent: Int?
+
     @Option(help: "Log format: text or json (env WRPC_GATEWAY_LOG_FORMAT). [default: text]")
     var logFormat: String?
 
@@ -142,6 +154,16 @@ struct ServerOptions: ParsableArguments {
         let connect = try Environment.pick(connectTimeoutMs, "connect-timeout-ms", default: 2000, parse: Int.init)
         guard connect > 0 else { throw CLIError("--connect-timeout-ms must be positive") }
         config.pool.connectTimeout = .milliseconds(connect)
+        config.pool.ejectAfterFailures = try Environment.pick(ejectAfterFailures, "eject-after-failures", default: 5, parse: Int.init)
+        guard config.pool.ejectAfterFailures > 0 else { throw CLIError("--eject-after-failures must be positive") }
+        let hungAfter = try Environment.pick(hungAfterMs, "hung-after-ms", default: 3000, parse: Int.init)
+        guard hungAfter >= 0 else { throw CLIError("--hung-after-ms must not be negative") }
+        config.pool.hungAfter = .milliseconds(hungAfter)
+        config.pool.maxEjectionPercent = try Environment.pick(maxEjectionPercent, "max-ejection-percent", default: 50, parse: Int.init)
+        config.pool.panicThresholdPercent = try Environment.pick(panicThresholdPercent, "panic-threshold-percent", default: 50, parse: Int.init)
+        guard (0...100).contains(config.pool.maxEjectionPercent), (0...100).contains(config.pool.panicThresholdPercent) else {
+            throw CLIError("--max-ejection-percent and --panic-threshold-percent must be between 0 and 100")
+        }
     }
 
     static func balance(_ text: String) throws -> Balance {

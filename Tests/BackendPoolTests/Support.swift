@@ -84,3 +84,26 @@ func settings(_ balance: Balance = .powerOfTwoChoices, ejectBase: Duration = .mi
 func makePool(urls: [String], settings: PoolSettings = PoolSettings(), resolver: any HostResolver = SystemResolver()) throws -> BackendPool {
     try BackendPool(urls: urls, settings: settings, resolver: resolver, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
 }
+
+/// One call's outcome as a caller reports it: a connection opened through
+/// `pool` (the member picked as for any call), then `outcome` told. The
+/// member's address.
+@discardableResult
+func report(_ outcome: CallOutcome, on pool: BackendPool) async throws -> String? {
+    let call = PoolCall()
+    let stream = try await PoolCall.$current.withValue(call) { try await pool.connect() }
+    stream.close()
+    call.finished(outcome)
+    return call.target
+}
+
+/// Settings that judge a member from outcomes: hung after `failures` in a
+/// row, once nothing completed for `hungAfter`.
+func outlierSettings(failures: Int, hungAfter: Duration, maxEjectionPercent: Int = 50, panicThresholdPercent: Int = 50) -> PoolSettings {
+    var s = settings(ejectBase: .seconds(60), ejectMax: .seconds(60))
+    s.ejectAfterFailures = failures
+    s.hungAfter = hungAfter
+    s.maxEjectionPercent = maxEjectionPercent
+    s.panicThresholdPercent = panicThresholdPercent
+    return s
+}

@@ -50,8 +50,10 @@ import WRPCTransport
     }
 
     /// One of three replicas hung (accepts, never answers — as a stopped
-    /// process): the calls that land on it get 504 at their deadline, which
-    /// ejects it; the others succeed, and every failure names it.
+    /// process): the calls that land on it get 504 at their deadline (the
+    /// gateway's: one the caller chose shorter would not count against it),
+    /// and once nothing it was asked completed for `hungAfter` it is
+    /// ejected; the others succeed, and every failure names it.
     @Test(.heavyTransfer) func replicaHungUnderLoad() async throws {
         let replicas = try (0..<2).map { _ in try Replica() }
         let hung = try MisbehavingBackend(.silent)
@@ -59,8 +61,13 @@ import WRPCTransport
             for r in replicas { r.stop() }
             hung.stop()
         }
-        let gateway = try poolGateway(replicas.map(\.url) + [hung.url]) { $0.pool.ejectBase = .seconds(5); $0.pool.ejectMax = .seconds(60) }
         let deadlineMs = 1000
+        let gateway = try poolGateway(replicas.map(\.url) + [hung.url]) {
+            $0.defaultTimeout = .milliseconds(deadlineMs)
+            $0.pool.hungAfter = .milliseconds(deadlineMs)
+            $0.pool.ejectBase = .seconds(5)
+            $0.pool.ejectMax = .seconds(60)
+        }
         let results = await withTaskGroup(of: [Reply?].self) { group in
             for _ in 0..<64 {
                 group.addTask {

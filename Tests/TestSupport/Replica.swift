@@ -10,13 +10,18 @@ import Locking
 /// loopback TCP port serving the demo's `greeter.hello`, counting the calls
 /// it answers. `stop()` is a crash as callers see it (listener and every
 /// connection gone); `restart()` brings it back on the same address.
-/// A call whose name is "hold" waits until `release()`.
+/// A call whose name is "hold" waits until `release()`; "slow" takes
+/// `slowCall`; "hang-up" closes the connection without an answer (a
+/// function that fails every call, beside the ones that do not).
 public final class Replica: Sendable {
     public static let greeter = "wrpc-gateway:demo/greeter@0.1.0"
     public static let hello: Function = {
         let resolve = try! DemoBackend.resolve()
         return resolve.main.interface(named: "greeter")!.function(named: "hello")!
     }()
+
+    /// How long a "slow" call takes.
+    public static let slowCall = Duration.milliseconds(300)
 
     public let host: String
     public let port: Int
@@ -46,6 +51,8 @@ public final class Replica: Sendable {
             calls.add(1, ordering: .relaxed)
             let name = params.first?.stringValue ?? ""
             if name == "hold" { await wait() }
+            if name == "slow" { try await Task.sleep(for: Self.slowCall) }
+            if name == "hang-up" { throw HangUp() }
             return .string("Hello, \(name)!")
         }
         let task = Task { [server] in await server.serve(listener) }
@@ -105,3 +112,6 @@ public func eventually(by deadline: ContinuousClock.Instant, _ condition: () -> 
     }
     return true
 }
+
+/// What a "hang-up" call throws: the server then closes the connection.
+private struct HangUp: Error {}

@@ -49,12 +49,16 @@ extension Gateway {
                     }
                 }
             }
+            served.finished(.completed)
         } catch {
             request.bodyStream?.discard()
             // Answered in full already: what failed after that is nobody's business.
-            guard !answered.isSet, let failure = upstreamFailure(error, served: served, pool: pool, specific: { error, _ in
-                (error as? ForwardFailure)?.error()
-            }) else { return }
+            if answered.isSet { served.finished(.completed) }
+            // A streamed request body sets its own pace: a stall is the client's.
+            guard !answered.isSet,
+                  let failure = upstreamFailure(error, served: served, pool: pool, callerDeadline: request.bodyStream != nil,
+                                                specific: { error, _ in (error as? ForwardFailure)?.error() })
+            else { return }
             let e = ForwardFailure.clientFacing(failure, pool: pool, requestID: sink.context.requestID, logger: logger)
             metrics.forwardUpstreamError(prefix: prefix, kind: e.details.first { $0.0 == "error_code" }.flatMap { $0.1.stringValue } ?? e.code)
             await fail(sink, e, format: nil)

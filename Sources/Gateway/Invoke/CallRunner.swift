@@ -34,6 +34,10 @@ struct CallPlan: Sendable {
     /// Pending `stream<u8>` parameters fed from the request body or from URLs.
     let feeds: [Feed]
     let deadline: ContinuousClock.Instant
+    /// The deadline passing says nothing about the backend: the caller chose
+    /// it (`Wrpc-Timeout-Ms`) shorter than the gateway's own, or the call is
+    /// fed by a request body or a URL, which set their own pace.
+    let callerDeadline: Bool
     /// The function's backends, resolved at start-up.
     let pool: BackendPool
     /// How a top-level stream result is answered; nil for other results.
@@ -52,9 +56,10 @@ extension Gateway {
         defer { metrics.inFlight.decrement() }
         do {
             try await PoolCall.$current.withValue(served) { try await call(plan, sink) }
+            served.finished(.completed)
         } catch {
             for feed in plan.feeds { feed.source.stop() }
-            guard let e = upstreamFailure(error, served: served, pool: plan.pool) else { return }
+            guard let e = upstreamFailure(error, served: served, pool: plan.pool, callerDeadline: plan.callerDeadline) else { return }
             await fail(sink, e, format: plan.format)
         }
     }

@@ -127,6 +127,7 @@ extension Gateway {
             }
             timeout = min(.milliseconds(ms), config.maxTimeout)
         }
+        let callerDeadline = timeout < config.defaultTimeout || !feeds.isEmpty
         let format: StreamFormat?
         if case .stream(let element)? = f.result {
             format = StreamFormat(accept: request.header("accept"), bytes: element == .primitive(.u8))
@@ -134,7 +135,8 @@ extension Gateway {
             format = nil
         }
         return .success(CallPlan(instance: callable.instance, function: f, params: params, feeds: feeds,
-                                 deadline: .now + timeout, pool: functionPools[callable.index], format: format))
+                                 deadline: .now + timeout, callerDeadline: callerDeadline, pool: functionPools[callable.index],
+                                 format: format))
     }
 
     /// Starts fetching `url`, following redirects (each normalised and

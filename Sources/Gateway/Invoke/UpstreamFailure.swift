@@ -4,21 +4,33 @@ import WRPCTransport
 extension Gateway {
     /// What a call that failed on `pool` answers, or nil when the client
     /// left (nobody to tell, and nothing the backend did wrong). The failure
-    /// is counted against the member that served the call, and a member that
-    /// sent nothing back by the deadline is ejected. `specific` maps the
-    /// caller's own errors (a forward's error-code answer) first.
-    func upstreamFailure(_ error: any Error, served: PoolCall, pool: BackendPool,
+    /// is counted against the member that served the call, and its outcome
+    /// reported to the pool, which judges the member's health from it.
+    /// `specific` maps the caller's own errors first: answers the backend
+    /// gave (a forward's error-code), so the call counts as completed.
+    /// `callerDeadline`: the deadline passing says nothing about the backend
+    /// (the caller chose it shorter than the gateway's own, or the call is
+    /// fed at the client's pace).
+    func upstreamFailure(_ error: any Error, served: PoolCall, pool: BackendPool, callerDeadline: Bool = false,
                          specific: (any Error, String) -> GatewayError? = { _, _ in nil }) -> GatewayError? {
         if error is ResponseSinkError || error as? CallError == .cancelled { return nil }
         let target = served.target ?? pool.target
         let e: GatewayError
         if let mapped = specific(error, target) {
             e = mapped
+            served.finished(.completed)
         } else if let callError = error as? CallError {
             e = .from(callError, target: target)
-            if case .deadlineExceeded = callError { served.deadlineExceeded(in: pool) }
+            switch callError {
+            case .deadlineExceeded: served.finished(.deadlineExceeded(chosenByCaller: callerDeadline))
+            case .protocolError: served.finished(.protocolError)
+            // Refused at connect (the pool saw it), a too large answer (the
+            // caller's limit), the caller gone: nothing about the member.
+            case .unavailable, .resultTooLarge, .cancelled: break
+            }
         } else {
             e = GatewayError(502, "upstream_protocol", "\(error)", details: [("target", .string(target))])
+            served.finished(.protocolError)
         }
         served.failed(kind: e.code)
         return e
