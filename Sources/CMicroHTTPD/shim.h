@@ -77,6 +77,13 @@ static inline int wrpc_mhd_connection_fd(struct MHD_Connection *connection) {
     return info ? info->connect_fd : -1;
 }
 
+/// The length of the request head libmicrohttpd parsed, from the request
+/// line's method to the blank line (-1 when it does not say).
+static inline int64_t wrpc_mhd_request_header_size(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    return info ? (int64_t) info->header_size : -1;
+}
+
 /// The client's IP address as text into `out` ("" when unknown).
 static inline void wrpc_mhd_client_address(struct MHD_Connection *connection, char *out, size_t size) {
     out[0] = 0;

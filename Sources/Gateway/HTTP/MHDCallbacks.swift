@@ -8,7 +8,7 @@ import CMicroHTTPD
 enum MHDCallbacks {
     static let access: wrpc_mhd_access_handler = { cls, connection, url, method, version, uploadData, uploadSize, reqCls in
         let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
-        return daemon.server.access(daemon, connection!, String(cString: url!), String(cString: method!), version,
+        return daemon.server.access(daemon, connection!, String(cString: url!), method!, version,
                                     uploadData, uploadSize!, reqCls!)
     }
 
@@ -60,6 +60,7 @@ enum MHDCallbacks {
     /// Headers as received, with their lengths (a NUL does not cut them short).
     static let collectWithLengths: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
         let box = Unmanaged<RawHeaderBox>.fromOpaque(cls!).takeUnretainedValue()
+        box.addresses.append((name: UInt(bitPattern: key), value: UInt(bitPattern: value)))
         box.headers.append((name: Array(UnsafeRawBufferPointer(start: key, count: key == nil ? 0 : keySize)),
                             value: Array(UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize))))
         return .YES
@@ -82,6 +83,8 @@ final class ReaderBox {
 
 final class RawHeaderBox {
     var headers: [FramingCheck.RawHeader] = []
+    /// Where libmicrohttpd keeps each name and value (for `HeadLayout`).
+    var addresses: [(name: UInt, value: UInt)] = []
 }
 
 final class ValueBox {
