@@ -20,6 +20,15 @@ enum MHDCallbacks {
         return Unmanaged.passRetained(RawTarget(uri)).toOpaque()
     }
 
+    /// libmicrohttpd's messages. One matters: it is about to refuse a
+    /// request's `Content-Length` itself (see `ConnectionWatch.lengthRefused`).
+    static let log: MHD_LogCallback = { cls, format, _ in
+        guard let cls, let format else { return }
+        let message = String(cString: format)
+        guard message.contains("Content-Length") else { return }
+        Unmanaged<Daemon>.fromOpaque(cls).takeUnretainedValue().watch.lengthRefused()
+    }
+
     static let completed: wrpc_mhd_completed_handler = { cls, connection, reqCls, _ in
         guard let raw = reqCls?.pointee else { return }
         reqCls?.pointee = nil
