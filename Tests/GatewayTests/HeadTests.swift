@@ -94,6 +94,26 @@ import WRPCTransport
         await stack.stop()
     }
 
+    /// A head of 20 KiB, more than libmicrohttpd's first read buffer, that
+    /// comes in small pieces: the buffer grows while the fields are parsed,
+    /// and they still tile the head.
+    @Test func largeHeadInPiecesIsServed() async throws {
+        let stack = try FramingTests.stack()
+        let fields = (0..<80).map { "X-Field-\($0): \(String(repeating: "v", count: 240))\r\n" }.joined()
+        let head = "POST \(FramingTests.hello) HTTP/1.1\r\nHost: a\r\n\(fields)Content-Type: application/json\r\nConnection: close\r\nContent-Length: \(Self.n)\r\n\r\n\(Self.body)"
+        let connection = try await TCPTransport(host: "127.0.0.1", port: stack.port).connect()
+        defer { connection.close() }
+        let bytes = Array(head.utf8)
+        for start in stride(from: 0, to: bytes.count, by: 1024) {
+            try await connection.write(Array(bytes[start..<min(start + 1024, bytes.count)]))
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        var raw: [UInt8] = []
+        while case let piece = try await connection.read(), !piece.isEmpty { raw += piece }
+        #expect(try parseReply(raw).status == 200, "\(String(decoding: raw, as: UTF8.self))")
+        await stack.stop()
+    }
+
     /// HTTP/1.2 is served as HTTP/1.1, which RFC 9112 §2.5 allows (a
     /// higher minor version is understood as the highest one implemented);
     /// HTTP/2.0 on this port gets 505.
