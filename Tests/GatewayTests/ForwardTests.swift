@@ -214,6 +214,36 @@ import WRPCTransport
         #expect(metrics.contains(#"wrpc_gateway_forward_dropped_fields_total{forward="/c"} 4"#))
     }
 
+    /// A request trailer whose value holds a control byte does not reach
+    /// the backend (it comes after the body, too late for a 400).
+    @Test func requestTrailersWithControlBytesAreDropped() async throws {
+        let seen = Mutex<Fields?>(nil)
+        let backend = try IncomingBackend { inv in
+            let request = try await WireValue.collect("p", maxBytes: 1 << 20, next: { try await inv.next(path: []) },
+                                                      endedEarly: ProtocolError.malformed("early"), RequestHead.decodeIncoming)
+            try await DemoHTTP.body(of: request, inv) { _ in }
+            var trailers: Fields?
+            switch request.trailers {
+            case .ready(let fields): trailers = fields
+            case .pending: trailers = try await WireValue.trailers(next: { try await inv.next(path: RequestHead.trailersPath) },
+                                                                   endedEarly: ProtocolError.malformed("early"))
+            }
+            seen.withLock { [trailers] in $0 = trailers }
+            let head = ResponseHead(status: 200, headers: Fields(pairs: [("content-length", Array("0".utf8))]))
+            try await inv.send(path: [], data: HandleResult.response(head).encode())
+            try await inv.endStream(path: ResponseHead.bodyPath)
+            try await inv.send(path: ResponseHead.trailersPath, data: [0])
+        }
+        defer { backend.stop() }
+        let gateway = try forwardingGateway([ForwardRoute(prefix: "/t", urls: [backend.url])])
+        defer { Task { await gateway.shutdown() } }
+        let raw = try await rawHTTP(gateway.port, "POST /t/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nx-ok: a b\r\nx-soh: a\u{01}b\r\nx-del: a\u{7F}b\r\n\r\n")
+        #expect(try parseReply(raw).status == 200)
+        let trailers = seen.withLock { $0 }
+        #expect(trailers?.values("x-ok") == [Array("a b".utf8)])
+        #expect(trailers?.values("x-soh").isEmpty == true && trailers?.values("x-del").isEmpty == true, "\(String(describing: trailers))")
+    }
+
     /// A client that hangs up while the handler works cancels the call: the
     /// backend sees its connection close.
     @Test func clientHangUpCancels() async throws {
