@@ -73,6 +73,30 @@ import WRPCTransport
         try FramingTests.expectRefusal(raw, 400)
     }
 
+    /// Over HTTPS libmicrohttpd parses the decrypted head in place too: the
+    /// same refusals.
+    @Test(arguments: ["obs-fold", "NUL in Content-Length", "control byte 0x01"])
+    func hostileHeadOverHTTPSGetsThe400(_ name: String) async throws {
+        let pki = try await TestPKI.shared()
+        let live = try TestPKI.scratch()
+        defer { try? FileManager.default.removeItem(atPath: live) }
+        let stack = try TLSTests().tlsStack(pki, live: live)
+        defer { Task { await stack.stop() } }
+        let connection = try TLSConnection(port: stack.port, caFile: pki.path("ca1.pem"))
+        defer { connection.close() }
+        try connection.input.write(contentsOf: Data(Self.hostile(name, FramingTests.hello)))
+        let deadline = ContinuousClock.now + .seconds(20)
+        var reply: Reply?
+        while ContinuousClock.now < deadline, reply == nil {
+            if let r = try? parseReply(connection.received.withLock { $0 }), let length = r.header("content-length").flatMap(Int.init),
+               r.body.count >= length {
+                reply = r
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(reply?.status == 400 && reply?.header("content-type") == "application/json", "\(String(describing: reply))")
+    }
+
     /// What is still served: HTTP/1.0 without Host, Host with a port, an
     /// IPv6 literal, an empty Host, HTAB and bytes over 0x7F in values.
     @Test func plainHeadsAreServed() async throws {
