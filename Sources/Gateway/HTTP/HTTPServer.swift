@@ -186,7 +186,7 @@ public final class HTTPServer: Sendable {
         inFlight.add(1, ordering: .relaxed)
         // A connection answered 503/429 (or timed out) is not served, whatever it sends.
         guard daemon.watch.headReceived(connection) else { return .NO }
-        if let rejection = headRejection(methodBytes, method, fields, connection) ?? HostField.check(raw, version: version.map { String(cString: $0) } ?? "") {
+        if let rejection = headRejection(methodBytes, method, fields, connection) ?? HostHeader.check(raw, version: version.map { String(cString: $0) } ?? "") {
             return refuse(connection, exchange, rejection)
         }
         let length: UInt64?

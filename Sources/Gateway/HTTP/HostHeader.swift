@@ -2,7 +2,7 @@
 /// it out), and its value is `uri-host [ ":" port ]` (RFC 3986 §3.2.2), or
 /// empty when the target has no authority. Forwards pass the authority on,
 /// so a second Host or `a b@evil` would name a host the checks never saw.
-enum HostField {
+enum HostHeader {
     static func check(_ headers: [FramingCheck.RawHeader], version: String) -> HTTPRejection? {
         let hosts = headers.filter { $0.name.count == 4 && String(decoding: $0.name, as: UTF8.self).lowercased() == "host" }
         if hosts.count > 1 { return .malformed("Host given more than once") }
