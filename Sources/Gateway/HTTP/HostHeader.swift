@@ -1,3 +1,5 @@
+import CurlClient
+
 /// RFC 9112 §3.2: a request carries exactly one `Host` (HTTP/1.0 may leave
 /// it out), and its value is `uri-host [ ":" port ]` (RFC 3986 §3.2.2), or
 /// empty when the target has no authority. Forwards pass the authority on,
@@ -18,7 +20,7 @@ enum HostHeader {
             // IP-literal: an IPv6 address or IPvFuture, between brackets.
             guard let close = rest.firstIndex(of: UInt8(ascii: "]")) else { return false }
             let inside = rest[rest.index(after: rest.startIndex)..<close]
-            guard !inside.isEmpty, inside.allSatisfy({ isUnreserved($0) || isSubDelim($0) || $0 == UInt8(ascii: ":") }) else {
+            guard !inside.isEmpty, inside.allSatisfy({ NormalizedURL.isUnreserved($0) || isSubDelim($0) || $0 == UInt8(ascii: ":") }) else {
                 return false
             }
             rest = rest[rest.index(after: close)...]
@@ -41,20 +43,10 @@ enum HostHeader {
                 i += 3
                 continue
             }
-            guard isUnreserved(b) || isSubDelim(b) else { return false }
+            guard NormalizedURL.isUnreserved(b) || isSubDelim(b) else { return false }
             i += 1
         }
         return true
-    }
-
-    private static func isUnreserved(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
     }
 
     private static func isSubDelim(_ b: UInt8) -> Bool {
