@@ -25,7 +25,7 @@ typedef void *(*wrpc_mhd_uri_logger)(void *cls, const char *uri, struct MHD_Conn
 /// Connections may be suspended while a Swift task works on the request.
 /// With `tls_cert` and `tls_key` (PEM), it speaks HTTPS. `notify` sees each
 /// connection start (before any byte is read, and before a TLS handshake)
-/// and close.
+/// and close. `logger` sees libmicrohttpd's messages (their format strings).
 static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
                                                 unsigned int connection_limit, unsigned int timeout_seconds,
                                                 size_t memory_limit,
@@ -33,10 +33,13 @@ static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
                                                 wrpc_mhd_completed_handler completed, void *completed_cls,
                                                 const char *tls_cert, const char *tls_key, const char *tls_priorities,
                                                 MHD_NotifyConnectionCallback notify, void *notify_cls,
-                                                wrpc_mhd_uri_logger uri_logger, void *uri_logger_cls) {
-    unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+                                                wrpc_mhd_uri_logger uri_logger, void *uri_logger_cls,
+                                                MHD_LogCallback logger, void *logger_cls) {
+    unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (ipv6) flags |= MHD_USE_IPv6;
     struct MHD_OptionItem options[] = {
+        // First, so that no message goes to libmicrohttpd's own logger.
+        { MHD_OPTION_EXTERNAL_LOGGER, (intptr_t) logger, logger_cls },
         { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) completed, completed_cls },
         { MHD_OPTION_CONNECTION_LIMIT, (intptr_t) connection_limit, NULL },
         { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t) timeout_seconds, NULL },
@@ -48,12 +51,13 @@ static inline struct MHD_Daemon *wrpc_mhd_start(int listen_fd, int ipv6,
         { MHD_OPTION_END, 0, NULL },
         { MHD_OPTION_END, 0, NULL },
         { MHD_OPTION_END, 0, NULL },
+        { MHD_OPTION_END, 0, NULL },
     };
     if (tls_cert && tls_key) {
         flags |= MHD_USE_TLS;
-        options[7] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) tls_cert };
-        options[8] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) tls_key };
-        options[9] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *) tls_priorities };
+        options[8] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) tls_cert };
+        options[9] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) tls_key };
+        options[10] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *) tls_priorities };
     }
     return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
@@ -75,6 +79,13 @@ static inline int64_t wrpc_mhd_timeout_ms(struct MHD_Daemon *daemon) {
 static inline int wrpc_mhd_connection_fd(struct MHD_Connection *connection) {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     return info ? info->connect_fd : -1;
+}
+
+/// The length of the request head libmicrohttpd parsed, from the request
+/// line's method to the blank line (-1 when it does not say).
+static inline int64_t wrpc_mhd_request_header_size(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    return info ? (int64_t) info->header_size : -1;
 }
 
 /// The client's IP address as text into `out` ("" when unknown).

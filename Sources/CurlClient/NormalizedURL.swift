@@ -143,7 +143,8 @@ public struct NormalizedURL: Sendable, Hashable, CustomStringConvertible {
         n < 10 ? UInt8(ascii: "0") + n : UInt8(ascii: "A") + n - 10
     }
 
-    private static func isUnreserved(_ c: UInt8) -> Bool {
+    /// RFC 3986 §2.3's unreserved bytes (also what a Host's reg-name may hold).
+    public static func isUnreserved(_ c: UInt8) -> Bool {
         switch c {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
              UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):

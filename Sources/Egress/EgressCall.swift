@@ -154,7 +154,11 @@ struct EgressCall {
             }
             return try await answer(.failure(code), outcome)
         }
-        try await answer(.response(ResponseHead(status: UInt16(status), headers: Fields(pairs: head.headers))), outcome)
+        // An origin's field with a control byte is not handed on: the caller
+        // (and whatever it forwards to) could read it its own way.
+        let fields = FieldValue.droppingControls(head.headers)
+        if fields.dropped > 0 { metrics.droppedFields.increment(by: Int64(fields.dropped)) }
+        try await answer(.response(ResponseHead(status: UInt16(status), headers: Fields(pairs: fields.kept))), outcome)
 
         // The body: pieces as curl delivers them, the transfer paused while
         // the caller is behind (the write below waits, the queue fills).

@@ -7,6 +7,8 @@ final class EgressMetrics: Sendable {
     let inFlight: CoreMetrics.Meter
     let requestBytes: CoreMetrics.Counter
     let responseBytes: CoreMetrics.Counter
+    /// Response fields dropped because their value held a control byte.
+    let droppedFields: CoreMetrics.Counter
     private let factory: any MetricsFactory
     private let outcomes = Locked<[String: CoreMetrics.Counter]>([:])
 
@@ -15,6 +17,7 @@ final class EgressMetrics: Sendable {
         inFlight = CoreMetrics.Meter(label: "wrpc_gateway_egress_inflight_calls", factory: factory)
         requestBytes = CoreMetrics.Counter(label: "wrpc_gateway_egress_bytes_total", dimensions: [("direction", "request")], factory: factory)
         responseBytes = CoreMetrics.Counter(label: "wrpc_gateway_egress_bytes_total", dimensions: [("direction", "response")], factory: factory)
+        droppedFields = CoreMetrics.Counter(label: "wrpc_gateway_egress_dropped_fields_total", factory: factory)
     }
 
     /// A finished call: `ok` (a response whose body ended), the error-code

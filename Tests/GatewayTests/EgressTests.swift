@@ -75,6 +75,11 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
                 guard (try? await sink.head(ResponseHead(status: 200))) != nil else { return }
                 try? await sink.write([UInt8](repeating: 7, count: 10_000))
                 await sink.fail(CLIErrorForTests("cut on purpose"))
+            case "/controls":
+                // A value with each kind of control byte, and one without.
+                try? await sink.respond(HTTPResponse(status: 200, headers: [
+                    ("X-Soh", "a\u{01}b"), ("X-Vt", "a\u{0B}b"), ("X-Ff", "a\u{0C}b"), ("X-Del", "a\u{7F}b"), ("X-Ok", "a b"),
+                ], body: Array("ok".utf8)))
             case "/method":
                 // HEAD gets no body on the wire; the others say what they were.
                 try? await sink.respond(HTTPResponse(status: 200, headers: [("X-Method", request.method)],
@@ -317,6 +322,21 @@ func get(_ authority: String, _ path: String, headers: Fields = Fields(), method
         #expect(answer.body == Array("small file\n".utf8))
         #expect(answer.bodyComplete)
         #expect(answer.trailers == nil)
+        await origin.stop()
+    }
+
+    /// An origin's field whose value holds a control byte is not handed on.
+    @Test func responseFieldsWithControlBytesAreDropped() async throws {
+        let origin = try Self.origin()
+        let egress = try EgressStack()
+        defer { egress.stop() }
+        let answer = try await egress.handle(get(Self.authority(origin), "/controls"))
+        guard case .response(let head) = answer.result else { Issue.record("\(answer.result)"); return }
+        #expect(head.status == 200 && answer.body == Array("ok".utf8))
+        #expect(head.headers.values("x-ok") == [Array("a b".utf8)])
+        for dropped in ["x-soh", "x-vt", "x-ff", "x-del"] {
+            #expect(head.headers.values(dropped).isEmpty, "\(dropped) was handed on")
+        }
         await origin.stop()
     }
 

@@ -188,6 +188,62 @@ import WRPCTransport
         #expect(reply.status == 200 && reply.body.count < 100)
     }
 
+    /// A backend's response field whose value holds a control byte is
+    /// dropped and counted; the others pass.
+    @Test func responseFieldsWithControlBytesAreDroppedAndCounted() async throws {
+        let backend = try IncomingBackend { inv in
+            _ = try await WireValue.collect("p", maxBytes: 1 << 20, next: { try await inv.next(path: []) },
+                                            endedEarly: ProtocolError.malformed("early"), RequestHead.decodeIncoming)
+            let pairs: [(String, [UInt8])] = [("x-ok", Array("a b".utf8)), ("x-soh", [0x61, 0x01, 0x62]), ("x-vt", [0x61, 0x0B, 0x62]),
+                                              ("x-ff", [0x61, 0x0C, 0x62]), ("x-del", [0x61, 0x7F, 0x62]), ("content-length", Array("2".utf8))]
+            try await inv.send(path: [], data: HandleResult.response(ResponseHead(status: 200, headers: Fields(pairs: pairs))).encode())
+            try await inv.sendStreamChunk(path: ResponseHead.bodyPath, bytes: Array("ok".utf8))
+            try await inv.endStream(path: ResponseHead.bodyPath)
+            try await inv.send(path: ResponseHead.trailersPath, data: [0])
+        }
+        defer { backend.stop() }
+        let gateway = try forwardingGateway([ForwardRoute(prefix: "/c", urls: [backend.url])])
+        defer { Task { await gateway.shutdown() } }
+        let reply = try parseReply(try await rawHTTP(gateway.port, "GET /c/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        #expect(reply.status == 200 && reply.text == "ok")
+        #expect(reply.header("x-ok") == "a b")
+        for dropped in ["x-soh", "x-vt", "x-ff", "x-del"] {
+            #expect(reply.header(dropped) == nil, "\(dropped) was passed on")
+        }
+        let metrics = try await http(gateway.port, "GET", "/metrics").text
+        #expect(metrics.contains(#"wrpc_gateway_forward_dropped_fields_total{forward="/c"} 4"#))
+    }
+
+    /// A request trailer whose value holds a control byte does not reach
+    /// the backend (it comes after the body, too late for a 400).
+    @Test func requestTrailersWithControlBytesAreDropped() async throws {
+        let seen = Mutex<Fields?>(nil)
+        let backend = try IncomingBackend { inv in
+            let request = try await WireValue.collect("p", maxBytes: 1 << 20, next: { try await inv.next(path: []) },
+                                                      endedEarly: ProtocolError.malformed("early"), RequestHead.decodeIncoming)
+            try await DemoHTTP.body(of: request, inv) { _ in }
+            var trailers: Fields?
+            switch request.trailers {
+            case .ready(let fields): trailers = fields
+            case .pending: trailers = try await WireValue.trailers(next: { try await inv.next(path: RequestHead.trailersPath) },
+                                                                   endedEarly: ProtocolError.malformed("early"))
+            }
+            seen.withLock { [trailers] in $0 = trailers }
+            let head = ResponseHead(status: 200, headers: Fields(pairs: [("content-length", Array("0".utf8))]))
+            try await inv.send(path: [], data: HandleResult.response(head).encode())
+            try await inv.endStream(path: ResponseHead.bodyPath)
+            try await inv.send(path: ResponseHead.trailersPath, data: [0])
+        }
+        defer { backend.stop() }
+        let gateway = try forwardingGateway([ForwardRoute(prefix: "/t", urls: [backend.url])])
+        defer { Task { await gateway.shutdown() } }
+        let raw = try await rawHTTP(gateway.port, "POST /t/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nx-ok: a b\r\nx-soh: a\u{01}b\r\nx-del: a\u{7F}b\r\n\r\n")
+        #expect(try parseReply(raw).status == 200)
+        let trailers = seen.withLock { $0 }
+        #expect(trailers?.values("x-ok") == [Array("a b".utf8)])
+        #expect(trailers?.values("x-soh").isEmpty == true && trailers?.values("x-del").isEmpty == true, "\(String(describing: trailers))")
+    }
+
     /// A client that hangs up while the handler works cancels the call: the
     /// backend sees its connection close.
     @Test func clientHangUpCancels() async throws {

@@ -6,6 +6,8 @@ struct ForwardResponse {
     let headers: [(String, String)]
     /// The backend's `content-length`, when it sent one valid value.
     let length: Int64?
+    /// Fields left out because their value held a control byte.
+    let dropped: Int
 
     init(_ head: WasiHTTP.ResponseHead) {
         status = Int(head.status)
@@ -13,16 +15,18 @@ struct ForwardResponse {
         let lengths = Set(pairs.filter { $0.0 == "content-length" }.map { String(decoding: $0.1, as: UTF8.self) })
         length = lengths.count == 1 ? lengths.first.flatMap { Int64($0) }.flatMap { $0 >= 0 ? $0 : nil } : nil
         // libmicrohttpd writes the framing headers itself.
-        headers = Self.sendable(HopByHop.strip(pairs).filter { $0.0 != "content-length" })
+        let valid = FieldValue.droppingControls(HopByHop.strip(pairs).filter { $0.0 != "content-length" })
+        headers = Self.sendable(valid.kept)
+        dropped = valid.dropped
     }
 
-    /// Fields libmicrohttpd can send: a token for a name, a value without
-    /// CR, LF or NUL (anything else could split the head). Values that are
-    /// not UTF-8 have their bad bytes replaced (the server takes C strings).
+    /// Fields libmicrohttpd can send: a token for a name (values with a
+    /// control byte are gone already: CR, LF or NUL could split the head,
+    /// the others a client reads its own way). Values that are not UTF-8
+    /// have their bad bytes replaced (the server takes C strings).
     static func sendable(_ pairs: [(String, [UInt8])]) -> [(String, String)] {
         pairs.compactMap { name, value in
-            guard !name.isEmpty, name.utf8.allSatisfy(HTTPToken.isTokenByte),
-                  !value.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else { return nil }
+            guard !name.isEmpty, name.utf8.allSatisfy(HTTPToken.isTokenByte), FieldValue.firstControl(value) == nil else { return nil }
             return (name, String(decoding: value, as: UTF8.self))
         }
     }

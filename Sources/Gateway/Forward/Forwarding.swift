@@ -99,6 +99,7 @@ extension Gateway {
         case .response(let h): head = h
         }
         let response = ForwardResponse(head)
+        if response.dropped > 0 { counters.droppedFields.increment(by: Int64(response.dropped)) }
         guard (200...999).contains(response.status) else { throw ForwardFailure.badStatus(response.status) }
         if ForwardResponse.bodyless(method: request.method, status: response.status) {
             // No body goes out; the backend's, if any, is not read.

@@ -59,6 +59,25 @@ final class ConnectionWatch {
         }
     }
 
+    /// libmicrohttpd is about to refuse a request's `Content-Length` (`-1`,
+    /// `+4`, `0x4`, `4, 4`, over 2^64−1) with its own page, which 0.9.75
+    /// writes with its head twice over, and it does not say on which
+    /// connection. Each connection whose head is still awaited and whose
+    /// headers so far are refused by the framing check gets the gateway's
+    /// answer first, and its write side is shut, so libmicrohttpd's page
+    /// never leaves. Over HTTPS the answer cannot be written beside its
+    /// TLS stream: libmicrohttpd's stays.
+    func lengthRefused() {
+        guard daemon.server.tls == nil else { return }
+        for (connection, t) in tracked where !t.refused && t.headSince != nil {
+            switch FramingCheck.bodyLength(RawValues.collect(connection, .HEADER_KIND)) {
+            case .failure(let rejection): refuse(connection, rejection)
+            case .success(let length?) where length == .max: refuse(connection, .bodyTooLarge(limit: daemon.server.limits.maxBodyBytes))
+            case .success: continue
+            }
+        }
+    }
+
     /// Closes heads that took too long and bodies that moved too slowly,
     /// and cancels calls whose client left in the middle of the body
     /// (at most twice a second; the daemon's timer runs at least once a second).

@@ -34,7 +34,8 @@ final class Daemon: IOHandler, @unchecked Sendable {
                 wrpc_mhd_start(listenFD, ipv6 ? 1 : 0, UInt32(connectionLimit), UInt32(limits.idleTimeoutSeconds),
                                limits.maxHeaderBytes, MHDCallbacks.access, me, MHDCallbacks.completed, me,
                                credentials == nil ? nil : cert.baseAddress, credentials == nil ? nil : key.baseAddress,
-                               priorities, MHDCallbacks.connection, me, MHDCallbacks.uriLogger, me)
+                               priorities, MHDCallbacks.connection, me, MHDCallbacks.uriLogger, me,
+                               MHDCallbacks.log, me)
             }
         }
         guard let mhd = started else {

@@ -5,6 +5,7 @@ import CMicroHTTPD
 import CSystemShims
 import EventLoops
 import Synchronization
+import WasiHTTP
 
 /// One request and its response on one libmicrohttpd connection. Every
 /// libmicrohttpd call happens on the daemon's loop thread (its callbacks run
@@ -162,7 +163,9 @@ final class Exchange: ResponseSink, @unchecked Sendable {
         fullDuplex.store(false, ordering: .releasing)
         if let trailerSlot, let connection, headers.contains(where: { $0.0 == "transfer-encoding" && $0.1.lowercased().contains("chunked") }) {
             // Before the end is reported: whoever reads the end reads these.
-            trailerSlot.fields = RawValues.byName(RawValues.collect(connection, .FOOTER_KIND))
+            // They come after the body, too late for a 400: a trailer whose
+            // value holds a control byte is left out instead.
+            trailerSlot.fields = FieldValue.droppingControls(RawValues.byName(RawValues.collect(connection, .FOOTER_KIND))).kept
         }
         if streaming { requestBody.finish() }
     }

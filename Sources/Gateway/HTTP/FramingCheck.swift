@@ -1,3 +1,5 @@
+import WasiHTTP
+
 /// RFC 9112 §6.3 and §5.1, checked on the headers exactly as libmicrohttpd
 /// received them rather than on the choice it made: it answers with the
 /// first of two `Content-Length`s, takes `Content-Length : 35` for an
@@ -19,8 +21,10 @@ enum FramingCheck {
             guard !name.isEmpty, name.allSatisfy(HTTPToken.isTokenByte) else {
                 return .failure(.malformed("the header name `\(printable(name))` is not a token (whitespace before the colon?)"))
             }
-            guard !value.contains(0) else {
-                return .failure(.malformed("the header `\(printable(name))` holds a NUL byte"))
+            // RFC 9110 §5.5: a field value holds no control byte but HTAB.
+            if let control = FieldValue.firstControl(value) {
+                let what = control == 0 ? "a NUL byte" : "the control byte 0x\(String(control, radix: 16, uppercase: true))"
+                return .failure(.malformed("the header `\(printable(name))` holds \(what)"))
             }
             switch lowercased(name) {
             case Array("content-length".utf8): lengths.append(value)
@@ -84,7 +88,7 @@ enum FramingCheck {
     }
 
     /// For messages: control bytes shown as `?`, at most 64 bytes.
-    private static func printable(_ bytes: [UInt8]) -> String {
+    static func printable(_ bytes: [UInt8]) -> String {
         String(decoding: bytes.prefix(64).map { $0 < 0x20 || $0 == 0x7F ? 0x3F : $0 }, as: UTF8.self)
     }
 }

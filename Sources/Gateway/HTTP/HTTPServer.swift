@@ -114,7 +114,7 @@ public final class HTTPServer: Sendable {
 
     // MARK: - libmicrohttpd's access handler (on the daemon's loop)
 
-    func access(_ daemon: Daemon, _ connection: OpaquePointer, _ url: String, _ method: String,
+    func access(_ daemon: Daemon, _ connection: OpaquePointer, _ url: String, _ method: UnsafePointer<CChar>,
                 _ version: UnsafePointer<CChar>?,
                 _ uploadData: UnsafePointer<CChar>?, _ uploadSize: UnsafeMutablePointer<Int>,
                 _ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
@@ -164,14 +164,18 @@ public final class HTTPServer: Sendable {
     }
 
     /// A request's headers are in: its exchange is made, and refused at
-    /// once when its framing is ambiguous, its target holds a NUL, it has
-    /// too many headers, or its declared body is over the limit.
-    private func begin(_ daemon: Daemon, _ connection: OpaquePointer, _ url: String, _ method: String,
+    /// once when its method is not a token, its head hides a folded line or
+    /// a NUL, a field value holds a control byte, its Host is missing,
+    /// repeated or invalid, its framing is ambiguous, its target holds a
+    /// NUL, it has too many headers, or its declared body is over the limit.
+    private func begin(_ daemon: Daemon, _ connection: OpaquePointer, _ url: String, _ methodBytes: UnsafePointer<CChar>,
                        _ target: RawTarget?, _ version: UnsafePointer<CChar>?,
                        _ reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
+        let method = String(cString: methodBytes)
         // One pass over the headers: as received for the framing check and
-        // forwards, as text for everything else.
-        let raw = RawValues.collect(connection, .HEADER_KIND)
+        // forwards, as text for everything else; and where libmicrohttpd
+        // keeps them, measured from the method, the head's first byte.
+        let (raw, fields) = RawValues.collectPlaced(connection, .HEADER_KIND, origin: UnsafeRawPointer(methodBytes))
         let headers = RawValues.text(raw)
         let exchange = Exchange(daemon: daemon, connection: connection, method: method, path: url, headers: headers,
                                 query: values(connection, .GET_ARGUMENT_KIND),
@@ -182,6 +186,9 @@ public final class HTTPServer: Sendable {
         inFlight.add(1, ordering: .relaxed)
         // A connection answered 503/429 (or timed out) is not served, whatever it sends.
         guard daemon.watch.headReceived(connection) else { return .NO }
+        if let rejection = headRejection(methodBytes, method, fields, connection) ?? HostHeader.check(raw, version: version.map { String(cString: $0) } ?? "") {
+            return refuse(connection, exchange, rejection)
+        }
         let length: UInt64?
         switch FramingCheck.bodyLength(raw) {
         case .failure(let rejection):
@@ -212,6 +219,18 @@ public final class HTTPServer: Sendable {
             return refuse(connection, exchange, .bodyTooLarge(limit: limits.maxBodyBytes))
         }
         return .YES
+    }
+
+    /// A method that is not a token (RFC 9110 §9.1), or a head whose fields
+    /// do not tile it (`HeadLayout`: obs-fold, a NUL in a value).
+    private func headRejection(_ methodBytes: UnsafePointer<CChar>, _ method: String, _ fields: [HeadLayout.Field],
+                               _ connection: OpaquePointer) -> HTTPRejection? {
+        guard !method.isEmpty, method.utf8.allSatisfy(HTTPToken.isTokenByte) else {
+            return .malformed("the method `\(FramingCheck.printable(Array(method.utf8)))` is not a token")
+        }
+        let size = wrpc_mhd_request_header_size(connection)
+        guard size > 0 else { return fields.isEmpty ? nil : .malformed("the request head could not be checked") }
+        return HeadLayout.check(UnsafeRawBufferPointer(start: UnsafeRawPointer(methodBytes), count: Int(size)), fields)
     }
 
     /// An answer before the body, after which the connection is closed: the

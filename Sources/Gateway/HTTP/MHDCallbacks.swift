@@ -8,7 +8,7 @@ import CMicroHTTPD
 enum MHDCallbacks {
     static let access: wrpc_mhd_access_handler = { cls, connection, url, method, version, uploadData, uploadSize, reqCls in
         let daemon = Unmanaged<Daemon>.fromOpaque(cls!).takeUnretainedValue()
-        return daemon.server.access(daemon, connection!, String(cString: url!), String(cString: method!), version,
+        return daemon.server.access(daemon, connection!, String(cString: url!), method!, version,
                                     uploadData, uploadSize!, reqCls!)
     }
 
@@ -18,6 +18,15 @@ enum MHDCallbacks {
     static let uriLogger: wrpc_mhd_uri_logger = { _, uri, _ in
         guard let uri else { return nil }
         return Unmanaged.passRetained(RawTarget(uri)).toOpaque()
+    }
+
+    /// libmicrohttpd's messages. One matters: it is about to refuse a
+    /// request's `Content-Length` itself (see `ConnectionWatch.lengthRefused`).
+    static let log: MHD_LogCallback = { cls, format, _ in
+        guard let cls, let format else { return }
+        let message = String(cString: format)
+        guard message.contains("Content-Length") else { return }
+        Unmanaged<Daemon>.fromOpaque(cls).takeUnretainedValue().watch.lengthRefused()
     }
 
     static let completed: wrpc_mhd_completed_handler = { cls, connection, reqCls, _ in
@@ -60,6 +69,7 @@ enum MHDCallbacks {
     /// Headers as received, with their lengths (a NUL does not cut them short).
     static let collectWithLengths: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
         let box = Unmanaged<RawHeaderBox>.fromOpaque(cls!).takeUnretainedValue()
+        box.addresses.append((name: UInt(bitPattern: key), value: UInt(bitPattern: value)))
         box.headers.append((name: Array(UnsafeRawBufferPointer(start: key, count: key == nil ? 0 : keySize)),
                             value: Array(UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize))))
         return .YES
@@ -82,6 +92,8 @@ final class ReaderBox {
 
 final class RawHeaderBox {
     var headers: [FramingCheck.RawHeader] = []
+    /// Where libmicrohttpd keeps each name and value (for `HeadLayout`).
+    var addresses: [(name: UInt, value: UInt)] = []
 }
 
 final class ValueBox {
