@@ -25,10 +25,10 @@ public final class BackendPool: ClientTransport {
     private let resolver: any HostResolver
     private let factory: any MetricsFactory
     private let logger: Logger
-    private let members = Locked<[Backend]>([])
+    let members = Locked<[Backend]>([])
     private let nextTurn = Atomic<Int>(0)
     /// Open once every hostname has had its first answer (or failed to).
-    private let resolved: Latch
+    let resolved: Latch
     private let refresher = Locked<Task<Void, Never>?>(nil)
     private let stopped = Atomic<Bool>(false)
 

@@ -92,6 +92,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "The longest a backend connection may take to open, in ms; then the call goes to another backend (env WRPC_GATEWAY_CONNECT_TIMEOUT_MS). [default: 2000]")
     var connectTimeoutMs: Int?
 
+    @Option(help: "A file holding the secret (at least 32 bytes) that signs resource handle tokens; replicas behind one address need the same (env WRPC_GATEWAY_RESOURCE_KEY_FILE). [default: a random key per process: tokens do not survive a restart or work on another replica]")
+    var resourceKeyFile: String?
+
     @Option(help: "Log format: text or json (env WRPC_GATEWAY_LOG_FORMAT). [default: text]")
     var logFormat: String?
 
@@ -142,6 +145,13 @@ struct ServerOptions: ParsableArguments {
         let connect = try Environment.pick(connectTimeoutMs, "connect-timeout-ms", default: 2000, parse: Int.init)
         guard connect > 0 else { throw CLIError("--connect-timeout-ms must be positive") }
         config.pool.connectTimeout = .milliseconds(connect)
+        config.resourceKey = try (resourceKeyFile ?? Environment.value("resource-key-file")).map { path in
+            do {
+                return try ResourceKey(secret: try SecurityOptions.read(path, "--resource-key-file"))
+            } catch let error as GatewaySetupError {
+                throw CLIError("--resource-key-file \(path): \(error)")
+            }
+        }
     }
 
     static func balance(_ text: String) throws -> Balance {

@@ -61,24 +61,31 @@ extension Gateway {
         let media = Self.mediaType(request.header("content-type"))
         var params: [UInt8] = []
         var feeds: [Feed] = []
+        // Tokens are opened only for functions that take handles.
+        let handles: ResourceTokens? = takesHandles[callable.index] ? resourceTokens : nil
+        var origins: [HandleOrigin] = []
+        // The member the call's handles came from: the call goes there.
+        var member: String?
         if Self.isJSON(media) {
             // `args` matters only with a raw body, but when given it must still be valid.
             if request.queryValue("args") != nil, let raw = f.rawBodyParameter,
-               case .failure(let e) = rawBodyParameters(f, raw: raw, request: request) {
+               case .failure(let e) = rawBodyParameters(f, raw: raw, request: request, handles: handles) {
                 return .failure(e)
             }
             let wantURLs = !config.urlFetch.allowedPrefixes.isEmpty
             let body = request.body
-            let encode: @Sendable () -> Result<([UInt8], [URLStream]), GatewayError> = {
+            let encode: @Sendable () -> Result<([UInt8], [URLStream], [HandleOrigin]), GatewayError> = {
                 var params: [UInt8] = []
                 var urlStreams: [URLStream]? = wantURLs ? [] : nil
+                var origins: [HandleOrigin] = []
                 do throws(ValueError) {
-                    try ValueEncoder.encodeParameters(json: body, params: f.params, into: &params, urlStreams: &urlStreams)
+                    try ValueEncoder.encodeParameters(json: body, params: f.params, into: &params, urlStreams: &urlStreams,
+                                                      handles: handles, origins: &origins)
                 } catch {
                     if error.kind == .malformedJSON { return .failure(.invalidArgument(error.message)) }
                     return .failure(.invalidArgument(error.description, pointer: error.pointer))
                 }
-                return .success((params, urlStreams ?? []))
+                return .success((params, urlStreams ?? [], origins))
             }
             let encoded = body.count >= Self.offloadBytes
                 ? await withTaskExecutorPreference(globalConcurrentExecutor) { encode() }
@@ -86,7 +93,12 @@ extension Gateway {
             let urlStreams: [URLStream]
             switch encoded {
             case .failure(let e): return .failure(e)
-            case .success(let (p, u)): (params, urlStreams) = (p, u)
+            case .success(let (p, u, o)): (params, urlStreams, origins) = (p, u, o)
+            }
+            // Checked before any URL is fetched.
+            switch Self.member(for: origins) {
+            case .failure(let e): return .failure(e)
+            case .success(let m): member = m
             }
             for stream in urlStreams {
                 if let refusal = config.urlFetch.refusal(stream.url) {
@@ -108,9 +120,15 @@ extension Gateway {
                     "Content-Type `\(media ?? "")` is not supported for \(f.name); send application/json (raw bodies are for functions with one stream<u8> or list<u8> parameter)",
                     details: [("content_type", .string(media ?? ""))]))
             }
-            switch rawBodyParameters(f, raw: i, request: request) {
+            switch rawBodyParameters(f, raw: i, request: request, handles: handles) {
             case .failure(let e): return .failure(e)
-            case .success(let bytes): params = bytes
+            case .success(let (bytes, found)): (params, origins) = (bytes, found)
+            }
+            switch Self.member(for: origins) {
+            case .failure(let e):
+                request.bodyStream?.discard()
+                return .failure(e)
+            case .success(let m): member = m
             }
             if let body = request.bodyStream { feeds.append(Feed(path: [UInt32(i)], source: body)) }
         }
@@ -129,7 +147,9 @@ extension Gateway {
             format = nil
         }
         return .success(CallPlan(instance: callable.instance, function: f, params: params, feeds: feeds,
-                                 deadline: .now + timeout, pool: functionPools[callable.index], format: format))
+                                 deadline: .now + timeout, pool: functionPools[callable.index], format: format,
+                                 member: member,
+                                 handles: returnsHandles[callable.index] ? resourceTokens : nil))
     }
 
     /// Starts fetching `url`, following redirects (each re-checked against
@@ -171,7 +191,8 @@ extension Gateway {
     }
 
     /// Other parameters from `?args=` (a JSON object), the raw one from the body.
-    private func rawBodyParameters(_ f: Function, raw: Int, request: HTTPRequest) -> Result<[UInt8], GatewayError> {
+    private func rawBodyParameters(_ f: Function, raw: Int, request: HTTPRequest,
+                                   handles: ResourceTokens?) -> Result<([UInt8], [HandleOrigin]), GatewayError> {
         let argsText = request.queryValue("args") ?? "{}"
         let args: [(String, JSONValue)]
         do {
@@ -186,6 +207,7 @@ extension Gateway {
             return .failure(.invalidArgument("`args` has unknown parameter `\(key)`", pointer: "/\(key)"))
         }
         var out: [UInt8] = []
+        var origins: [HandleOrigin] = []
         for (i, p) in f.params.enumerated() {
             if i == raw {
                 if case .stream = p.type {
@@ -200,13 +222,29 @@ extension Gateway {
                 if case .option = p.type { out.append(0); continue }
                 return .failure(.invalidArgument("missing parameter `\(p.name)` in `args`", pointer: "/\(p.name)"))
             }
+            var found: [HandleOrigin] = []
             do {
-                try ValueEncoder.encode(json: value.bytes, as: p.type, into: &out)
+                try ValueEncoder.encode(json: value.bytes, as: p.type, into: &out, handles: handles, origins: &found)
             } catch {
                 return .failure(.invalidArgument("/\(p.name)\(error.pointer): \(error.message)", pointer: "/\(p.name)\(error.pointer)"))
             }
+            origins += found.map { HandleOrigin(origin: $0.origin, pointer: "/\(p.name)\($0.pointer)") }
         }
-        return .success(out)
+        return .success((out, origins))
+    }
+}
+
+extension Gateway {
+    /// The member every handle of a call came from (nil: no handle), or 400
+    /// when they came from two: a call runs on one backend.
+    static func member(for origins: [HandleOrigin]) -> Result<String?, GatewayError> {
+        guard let first = origins.first else { return .success(nil) }
+        if let other = origins.first(where: { $0.origin != first.origin }) {
+            return .failure(GatewayError(400, "invalid_argument",
+                "\(first.pointer) and \(other.pointer) are handles of resources on different backends; a call goes to one backend, so its handles must all come from it",
+                details: [("path", .string(other.pointer)), ("parameters", .array([.string(first.pointer), .string(other.pointer)]))]))
+        }
+        return .success(first.origin)
     }
 }
 
