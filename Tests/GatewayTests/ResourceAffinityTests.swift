@@ -55,6 +55,16 @@ import WRPCTransport
             let reply = try await post(port, Self.store, "box.where", "{\"self\":\(quoted(token))}")
             #expect(reply.json?.stringValue == "\(maker.name) holds \(maker.name)/s-\(i)", "\(reply.text)")
         }
+        // Stream elements (NDJSON lines) and a future.
+        let many = try await post(port, Self.store, "many", "{\"label\":\"e\",\"n\":2}")
+        let lines = many.text.split(separator: "\n").map { String($0.dropFirst().dropLast()) }
+        #expect(lines.count == 2, "\(many.text)")
+        let later = try await post(port, Self.store, "later", "{\"label\":\"f\"}")
+        for (token, label) in zip(lines + [later.json?.stringValue ?? ""], ["e-0", "e-1", "f"]) {
+            let maker = try #require(Self.maker(token, replicas), "\(token)")
+            let reply = try await post(port, Self.store, "box.where", "{\"self\":\(quoted(token))}")
+            #expect(reply.json?.stringValue == "\(maker.name) holds \(maker.name)/\(label)", "\(reply.text)")
+        }
         let maybe = try await post(port, Self.store, "maybe", "{\"label\":\"m\"}")
         let inTuple = try #require(maybe.json?[1]?.stringValue, "\(maybe.text)")
         #expect(maybe.json?[0]?.uint64Value == 7)

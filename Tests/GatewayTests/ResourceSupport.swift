@@ -30,6 +30,8 @@ final class BoxReplica: Sendable {
           maybe: func(label: string) -> option<tuple<u8, box>>;
           pair: func(a: borrow<box>, b: borrow<box>) -> string;
           nested: func(boxes: list<option<borrow<box>>>) -> string;
+          many: func(label: string, n: u8) -> stream<box>;
+          later: func(label: string) -> future<box>;
           greet: func(name: string) -> string;
         }
         """
@@ -70,6 +72,8 @@ final class BoxReplica: Sendable {
         handle("maybe") { .array([.number(7), box($0[0].stringValue ?? "")]) }
         handle("pair") { .string("\(name): \(label($0[0])) and \(label($0[1]))") }
         handle("nested") { _ in .string(name) }
+        handle("many") { p in .array((0..<Int(p[1].uint64Value ?? 0)).map { box("\(p[0].stringValue ?? "")-\($0)") }) }
+        handle("later") { box($0[0].stringValue ?? "") }
         handle("greet") { .string("\(name) greets \($0[0].stringValue ?? "")") }
         listener = try SocketListener.tcp(host: "127.0.0.1", port: 0)
         url = listener.address
