@@ -72,21 +72,33 @@ public final class BackendPool: ClientTransport {
         var tried: [Backend] = []
         var failures: [String] = []
         while let member = pick(excluding: tried) {
-            let lease = Lease(member, pool: self)
             do {
-                let stream = try await member.transport.connect(deadline: .now + settings.connectTimeout)
-                PoolCall.current?.served(by: lease)
-                return PooledStream(inner: stream, lease: lease)
+                return try await dial(member)
+            } catch is CancellationError {
+                throw CancellationError()
             } catch {
-                lease.end()
-                if Task.isCancelled || error is CancellationError { throw CancellationError() }
-                member.metrics.error("connect")
                 failures.append("\(error)")
-                eject(member, reason: "\(error)")
                 tried.append(member)
             }
         }
         throw ConnectError.unavailable(unavailable(after: failures))
+    }
+
+    /// A connection to `member`, counted as its call; a member that fails
+    /// to open one is ejected, and the error thrown.
+    func dial(_ member: Backend) async throws -> any ByteStream {
+        let lease = Lease(member, pool: self)
+        do {
+            let stream = try await member.transport.connect(deadline: .now + settings.connectTimeout)
+            PoolCall.current?.served(by: lease)
+            return PooledStream(inner: stream, lease: lease)
+        } catch {
+            lease.end()
+            if Task.isCancelled || error is CancellationError { throw CancellationError() }
+            member.metrics.error("connect")
+            eject(member, reason: "\(error)")
+            throw error
+        }
     }
 
     /// A member for the next call, among the available ones not yet tried.

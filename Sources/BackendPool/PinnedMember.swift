@@ -23,16 +23,11 @@ extension BackendPool {
         case .ejected:
             throw ConnectError.unavailable("backend \(address) is ejected (\(member.status.reason ?? "failed"))")
         }
-        let lease = Lease(member, pool: self)
         do {
-            let stream = try await member.transport.connect(deadline: .now + settings.connectTimeout)
-            PoolCall.current?.served(by: lease)
-            return PooledStream(inner: stream, lease: lease)
+            return try await dial(member)
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
-            lease.end()
-            if Task.isCancelled || error is CancellationError { throw CancellationError() }
-            member.metrics.error("connect")
-            eject(member, reason: "\(error)")
             throw ConnectError.unavailable("backend \(address) did not accept the connection: \(error)")
         }
     }

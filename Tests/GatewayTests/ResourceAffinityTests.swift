@@ -23,7 +23,7 @@ import WRPCTransport
     }
 
     /// Tokens from `make` until every replica has made at least `each`.
-    static func tokens(_ port: Int, _ replicas: [BoxReplica], each: Int) async throws -> [(token: String, label: String, maker: BoxReplica)] {
+    static func tokens(_ port: Int, _ replicas: [BoxReplica], each: Int) async throws -> [Made] {
         var made: [(String, String, BoxReplica)] = []
         for i in 0..<(40 * each) {
             let label = "box-\(i)"
@@ -34,13 +34,26 @@ import WRPCTransport
         return made
     }
 
-    @Test func handlesInResultsBecomeTokensNamingTheirMember() async throws {
+    typealias Made = (token: String, label: String, maker: BoxReplica)
+
+    /// Replicas `a` and `b` behind a round-robin gateway, and handles until
+    /// each has made `each`.
+    static func twoMembers(each: Int, _ body: (_ port: Int, _ replicas: [BoxReplica], _ made: [Made]) async throws -> Void) async throws {
         let replicas = try [BoxReplica("a"), BoxReplica("b")]
         defer { for r in replicas { r.stop() } }
         let gateway = try BoxReplica.gateway(replicas) { $0.pool.balance = .roundRobin }
-        let port = gateway.port
+        do {
+            try await body(gateway.port, replicas, try await tokens(gateway.port, replicas, each: each))
+        } catch {
+            await gateway.shutdown()
+            throw error
+        }
+        await gateway.shutdown()
+    }
+
+    @Test func handlesInResultsBecomeTokensNamingTheirMember() async throws { try await Self.twoMembers(each: 1) { port, replicas, made in
         // Top level.
-        for (token, label, maker) in try await Self.tokens(port, replicas, each: 1) {
+        for (token, label, maker) in made {
             #expect(token != Data("\(maker.name)/\(label)".utf8).base64EncodedString())
             #expect(token.utf8.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0)
                                             || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
@@ -71,18 +84,12 @@ import WRPCTransport
         let maker = try #require(Self.maker(inTuple, replicas))
         let reply = try await post(port, Self.store, "box.where", "[\(quoted(inTuple))]")
         #expect(reply.json?.stringValue == "\(maker.name) holds \(maker.name)/m", "\(reply.text)")
-        await gateway.shutdown()
-    }
+    } }
 
     /// Done when: 1,000 method calls on handles from both members, every one
     /// answered by the member that made its handle, while the balancer
     /// (round-robin, so it would alternate) picks for calls without handles.
-    @Test func thousandMethodCallsStayOnTheirMembers() async throws {
-        let replicas = try [BoxReplica("a"), BoxReplica("b")]
-        defer { for r in replicas { r.stop() } }
-        let gateway = try BoxReplica.gateway(replicas) { $0.pool.balance = .roundRobin }
-        let port = gateway.port
-        let made = try await Self.tokens(port, replicas, each: 2)
+    @Test func thousandMethodCallsStayOnTheirMembers() async throws { try await Self.twoMembers(each: 2) { port, _, made in
         let right = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<8 {
@@ -105,15 +112,9 @@ import WRPCTransport
             greeters.insert(String(reply.json?.stringValue?.prefix(1) ?? ""))
         }
         #expect(greeters == ["a", "b"])
-        await gateway.shutdown()
-    }
+    } }
 
-    @Test func handlesFromTwoMembersInOneCallAre400NamingBoth() async throws {
-        let replicas = try [BoxReplica("a"), BoxReplica("b")]
-        defer { for r in replicas { r.stop() } }
-        let gateway = try BoxReplica.gateway(replicas) { $0.pool.balance = .roundRobin }
-        let port = gateway.port
-        let made = try await Self.tokens(port, replicas, each: 2)
+    @Test func handlesFromTwoMembersInOneCallAre400NamingBoth() async throws { try await Self.twoMembers(each: 2) { port, replicas, made in
         let onA = made.filter { $0.maker === replicas[0] }
         let onB = made.filter { $0.maker === replicas[1] }
         let before = replicas.map { $0.calls }
@@ -131,8 +132,7 @@ import WRPCTransport
         #expect(same.json?.stringValue == "b: b/\(onB[0].label) and b/\(onB[1].label)", "\(same.text)")
         let list = try await post(port, Self.store, "nested", "{\"boxes\":[null,\(quoted(onA[0].token)),\(quoted(onA[1].token))]}")
         #expect(list.json?.stringValue == "a", "\(list.text)")
-        await gateway.shutdown()
-    }
+    } }
 
     @Test func forgedTruncatedAlteredAndReKeyedTokensAre400BeforeABackend() async throws {
         let replicas = try [BoxReplica("a"), BoxReplica("b")]
