@@ -134,6 +134,24 @@ import WRPCTransport
         #expect(list.json?.stringValue == "a", "\(list.text)")
     } }
 
+    /// With a raw body, handles come in `?args=`: pinned the same way.
+    @Test func handlesInArgsBesideARawBody() async throws { try await Self.twoMembers(each: 2) { port, replicas, made in
+        func stash(_ token: String) async throws -> Reply {
+            let args = "{\"b\":\(quoted(token))}".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            return try await http(port, "POST", "/invoke/\(Self.store)/stash?args=\(args)", body: [1, 2, 3],
+                                  contentType: "application/octet-stream")
+        }
+        for (token, label, maker) in made {
+            let reply = try await stash(token)
+            #expect(reply.json?.stringValue == "\(maker.name) stashed 3 bytes in \(maker.name)/\(label)", "\(reply.text)")
+        }
+        let before = replicas.map(\.calls)
+        let forged = try await stash(String(made[0].token.dropLast(2)))
+        #expect(forged.status == 400, "\(forged.text)")
+        #expect(forged.json?["details"]?["path"]?.stringValue == "/b", "\(forged.text)")
+        #expect(replicas.map(\.calls) == before)
+    } }
+
     @Test func forgedTruncatedAlteredAndReKeyedTokensAre400BeforeABackend() async throws {
         let replicas = try [BoxReplica("a"), BoxReplica("b")]
         defer { for r in replicas { r.stop() } }

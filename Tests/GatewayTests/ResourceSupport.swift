@@ -32,6 +32,7 @@ final class BoxReplica: Sendable {
           nested: func(boxes: list<option<borrow<box>>>) -> string;
           many: func(label: string, n: u8) -> stream<box>;
           later: func(label: string) -> future<box>;
+          stash: func(b: borrow<box>, data: list<u8>) -> string;
           greet: func(name: string) -> string;
         }
         """
@@ -74,6 +75,7 @@ final class BoxReplica: Sendable {
         handle("nested") { _ in .string(name) }
         handle("many") { p in .array((0..<Int(p[1].uint64Value ?? 0)).map { box("\(p[0].stringValue ?? "")-\($0)") }) }
         handle("later") { box($0[0].stringValue ?? "") }
+        handle("stash") { .string("\(name) stashed \(($0[1].stringValue.flatMap { Data(base64Encoded: $0) } ?? Data()).count) bytes in \(label($0[0]))") }
         handle("greet") { .string("\(name) greets \($0[0].stringValue ?? "")") }
         listener = try SocketListener.tcp(host: "127.0.0.1", port: 0)
         url = listener.address
