@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Memory under faults (issue 16), as a user runs it: `serve` in front of a
+"""Memory under faults, as a user runs it: `serve` in front of a
 separate `demo-backend` process. After a warm-up round of each fault, the
 gateway's RSS is the baseline; then 1,000 calls each to a refusing, a hung
 (SIGSTOP) and a killed-mid-call backend, and 50 clients that abandon a

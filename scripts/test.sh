@@ -77,7 +77,7 @@ WRPC_GATEWAY_BIN="$bin" scripts/browser-test.sh
 
 # Pools with real processes: SIGKILL and SIGSTOP of a backend behind one gateway.
 WRPC_GATEWAY_BIN="$bin" scripts/pool-check.sh
-# Memory under faults (issue 16): RSS within 10% of its baseline after
+# Memory under faults: RSS within 10% of its baseline after
 # 3,050 refused, hung, killed and abandoned calls (about 75 s).
 python3 scripts/fault-memory-check.py "$bin"
 # libFuzzer targets (fuzz/), 20 s each: about 4 minutes with their build.

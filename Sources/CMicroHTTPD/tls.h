@@ -8,8 +8,19 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
-/// What HTTPS connections may negotiate: TLS 1.3 and 1.2 only.
-static inline const char *wrpc_tls_priorities(void) { return "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"; }
+/// Whether GnuTLS accepts `priorities`: 0, or a GnuTLS error code and, in
+/// `error_at`, the offset of the part it refused.
+static inline int wrpc_tls_priorities_check(const char *priorities, size_t *error_at) {
+    gnutls_priority_t cache;
+    const char *err = NULL;
+    int r = gnutls_priority_init(&cache, priorities, &err);
+    if (r < 0) {
+        *error_at = err ? (size_t) (err - priorities) : 0;
+        return r;
+    }
+    gnutls_priority_deinit(cache);
+    return 0;
+}
 
 /// Certificate credentials from PEM text: the chain and its key (GnuTLS
 /// checks that they match) and, when `ca` is not NULL, the authorities

@@ -46,9 +46,12 @@ public final class Transfer: @unchecked Sendable {
     private let state = Locked(State())
     public static let highWater = 1 << 20
 
-    /// A GET of `url`.
-    public convenience init(url: String, limits: FetchLimits, loop: EventLoop = .currentOrShared) {
-        try! self.init(request: OutgoingRequest(url: url), limits: limits, loop: loop)
+    /// A GET of `url`, connecting to internal addresses only if allowed
+    /// (see `OutgoingRequest.allowInternalAddresses`).
+    public convenience init(url: String, limits: FetchLimits, allowInternalAddresses: Bool = true, loop: EventLoop = .currentOrShared) {
+        var request = OutgoingRequest(url: url)
+        request.allowInternalAddresses = allowInternalAddresses
+        try! self.init(request: request, limits: limits, loop: loop)
     }
 
     /// Throws `TransferFailure.badHeader` for a header libcurl cannot send.
@@ -63,6 +66,9 @@ public final class Transfer: @unchecked Sendable {
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let me = Unmanaged.passUnretained(self).toOpaque()
         wrpc_curl_set_string(easy, CURLOPT_URL, request.url)
+        // The path goes out as given: callers check a `NormalizedURL`, and
+        // a second normaliser here could fetch something they never checked.
+        wrpc_curl_set_long(easy, CURLOPT_PATH_AS_IS, 1)
         wrpc_curl_set_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
         wrpc_curl_set_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
         // Redirects are the caller's to follow (or not), checking each hop.

@@ -44,12 +44,22 @@ struct EgressCall {
             return try await answer(.failure(.connectionReadTimeout), outcome)
         }
         let head = call.request
-        guard let url = Self.url(head) else {
+        guard let written = Self.url(head) else {
             return try await answer(.failure(.httpRequestURIInvalid), outcome)
         }
-        describe = "\(head.method.name) \(url)"
-        if let refusal = config.refusal(url) {
-            logger.notice("egress refused", metadata: ["url": .string(url), "reason": .string(refusal)])
+        describe = "\(head.method.name) \(written)"
+        // What is fetched is the normalised URL the allowlist checked.
+        let url: String
+        switch config.check(written) {
+        case .success(let normalized):
+            url = normalized.text
+        case .failure(let refusal):
+            logger.notice("egress refused", metadata: ["url": .string(written), "reason": .string(refusal.description)])
+            if case .invalid = refusal { return try await answer(.failure(.httpRequestURIInvalid), outcome) }
+            return try await answer(.failure(.httpRequestDenied), outcome)
+        }
+        guard let headers = HostField.drop(from: head) else {
+            logger.notice("egress refused", metadata: ["url": .string(url), "reason": "a host header that is not the authority"])
             return try await answer(.failure(.httpRequestDenied), outcome)
         }
         let headerBytes = head.headers.entries.reduce(0) { $0 + $1.name.utf8.count + $1.values.reduce(0) { $0 + $1.count } }
@@ -67,7 +77,7 @@ struct EgressCall {
         limits.maxBytes = config.maxResponseBodyBytes
         let upload: ByteQueue? = Self.hasBody(head, length) ? ByteQueue(highWater: 1 << 20) : nil
         let requestTrailers = TrailerSlot()
-        var request = OutgoingRequest(method: head.method.name, url: url, headers: head.headers.pairs, body: upload,
+        var request = OutgoingRequest(method: head.method.name, url: url, headers: headers, body: upload,
                                       bodyLength: length, trailers: { requestTrailers.fields })
         request.allowInternalAddresses = config.allowInternalAddresses
         let transfer: Transfer

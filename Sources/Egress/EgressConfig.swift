@@ -1,3 +1,5 @@
+import CurlClient
+
 /// Limits and policy of the egress server: what a caller's `request-options`
 /// may ask for, what applies when it asks nothing, and where it may go.
 public struct EgressConfig: Sendable {
@@ -40,9 +42,9 @@ public struct EgressConfig: Sendable {
 
     public init() {}
 
-    /// Why `url` may not be fetched, or nil if it may.
-    func refusal(_ url: String) -> String? {
-        if allowAnyURL || allowedPrefixes.contains(where: { url.hasPrefix($0) }) { return nil }
-        return "\(url) is not under an allowed URL prefix"
+    /// The URL to fetch for `url` (normalised: dot segments resolved before
+    /// the prefixes are compared), or why it may not be fetched.
+    func check(_ url: String) -> Result<NormalizedURL, URLAllowlist.Refusal> {
+        URLAllowlist(prefixes: allowedPrefixes, any: allowAnyURL).check(url)
     }
 }

@@ -7,8 +7,8 @@ import Glibc
 /// piece is not mapped and zeroed anew; while streams flow that halves the
 /// CPU per MiB. The cost is that a burst's high-water mark stays resident
 /// for good: sixteen `count` streams cut by a killed backend left the
-/// gateway at 238 MiB, of which `malloc_trim` gave back 181 MiB (issue 16's
-/// fault check). So one loop looks once per `period` at the anonymous
+/// gateway at 238 MiB, of which `malloc_trim` gave back 181 MiB (the fault
+/// memory check). So one loop looks once per `period` at the anonymous
 /// resident set and trims when it grew since the last trim (the rule is
 /// `shouldRelease`). A steady stream costs one small read per period; a
 /// burst is given back within two periods of its end. Under jemalloc (the

@@ -16,8 +16,8 @@ public enum MemoryTuning {
     /// no higher: what grows past it (a collected result that doubles its
     /// buffer) gets its own mapping, which its free returns whole. In the
     /// heap, such buffers were interleaved with small objects that outlived
-    /// them, and their pages stayed resident after every trim (issue 16's
-    /// fault check: 32 MiB here left 4–28 MiB behind).
+    /// them, and their pages stayed resident after every trim (in the fault
+    /// memory check, 32 MiB here left 4–28 MiB behind).
     public static let mmapThreshold: Int32 = 2 << 20
     /// Free memory at the heap's top is given back beyond this.
     public static let trimThreshold: Int32 = 64 << 20

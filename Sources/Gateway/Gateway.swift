@@ -39,6 +39,8 @@ public final class Gateway: Sendable {
     let edge: MiddlewareChain
     /// The HTTPS credentials, when serving HTTPS.
     public let tls: TLSContext?
+    /// On every answer, the gateway's own refusals included.
+    let securityHeaders: [(String, String)]
 
     /// `resolve` may be nil when the gateway only forwards.
     public init(resolve: Resolve?, world: String? = nil, config: GatewayConfig, group: EventLoopGroup = .shared,
@@ -100,7 +102,8 @@ public final class Gateway: Sendable {
             edgeConfig.publicRoutes.paths.insert("/")
             edgeConfig.publicRoutes.prefixes.append("/console/")
         }
-        edge = EdgeMiddleware.chain(edgeConfig, table: table, forwards: forwards, metrics: metrics)
+        securityHeaders = SecurityHeaders.all + (config.tls?.headers ?? [])
+        edge = EdgeMiddleware.chain(edgeConfig, securityHeaders: securityHeaders, table: table, forwards: forwards, metrics: metrics)
         tls = try config.tls.map(TLSContext.init)
         let box = ResponderBox()
         server = HTTPServer(limits: config.http, group: group, responder: box, tls: tls)
@@ -180,7 +183,7 @@ public final class Gateway: Sendable {
         }
         let context = RequestContext(requestID: Self.requestID(request.header("x-request-id")))
         var response = e.response
-        response.headers += SecurityHeaders.all + [("X-Request-Id", context.requestID)]
+        response.headers += securityHeaders + [("X-Request-Id", context.requestID)]
         record(request, context, RecordingSink.Record(route: "rejected", status: response.status,
                                                         bytes: Int64(response.body.count), outcome: .complete), started: .now)
         return response
@@ -259,7 +262,7 @@ public final class Gateway: Sendable {
         }
         switch route {
         case "healthz": await answer(sink, .success(Self.json(200, .object([("status", .string("ok"))]))))
-        case "readyz": await answer(sink, .success(await readiness()))
+        case "readyz": await answer(sink, .success(await readiness(details: await readinessDetails(for: request))))
         case "openapi.json": await answer(sink, .success(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: openAPI)))
         case "metrics":
             await answer(sink, .success(HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
@@ -318,11 +321,21 @@ public final class Gateway: Sendable {
         return .object(members)
     }
 
+    /// Whether `/readyz` names backends: with `--readyz-details`, or to a
+    /// caller with credentials the gateway accepts (the route itself is
+    /// public, for orchestrators, and backend addresses are not).
+    private func readinessDetails(for request: HTTPRequest) async -> Bool {
+        if config.readyzDetails { return true }
+        guard let authenticator = config.edge.authenticator else { return false }
+        if case .success = await authenticator.authenticate(header: request.header) { return true }
+        return false
+    }
+
     /// Ready while every instance has a healthy backend. Each check probes
     /// the members thought healthy (ejecting those that refuse); ejected ones
-    /// are left to their background probes. Unhealthy members are listed
-    /// either way.
-    private func readiness() async -> HTTPResponse {
+    /// are left to their background probes. With `details`, unhealthy
+    /// members are listed either way.
+    private func readiness(details: Bool) async -> HTTPResponse {
         await withTaskGroup(of: Void.self) { group in
             for pool in pools { group.addTask { await pool.check() } }
         }
@@ -334,10 +347,10 @@ public final class Gateway: Sendable {
         let down = instancePools.filter { !$0.value.isHealthy }.keys.sorted()
             + forwards.routes.indices.filter { !forwardPools[$0].isHealthy }.map { forwards.routes[$0].name }
         if down.isEmpty {
-            return Self.json(200, .object([("status", .string("ready")), ("unhealthy", targets)]))
+            return Self.json(200, .object([("status", .string("ready"))] + (details ? [("unhealthy", targets)] : [])))
         }
         return GatewayError(503, "unavailable", "no healthy backend for \(down.joined(separator: ", "))",
-                            details: [("targets", targets), ("instances", .array(down.map { .string($0) }))]).response
+                            details: (details ? [("targets", targets)] : []) + [("instances", .array(down.map { .string($0) }))]).response
     }
 
 }

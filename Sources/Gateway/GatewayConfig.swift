@@ -39,6 +39,9 @@ public struct GatewayConfig: Sendable {
     /// Signs the resource handle tokens; replicas behind one address need
     /// the same. nil: a random key of this process.
     public var resourceKey: ResourceKey?
+    /// Whether `/readyz` names the backends (their addresses and why they
+    /// are out) to every caller, not only to authenticated ones.
+    public var readyzDetails = false
 
     public init(targets: [String]) {
         self.targets = targets
@@ -56,22 +59,20 @@ public struct GatewayConfig: Sendable {
 
 /// Which URLs the gateway may fetch to feed a `stream<u8>` parameter.
 public struct URLFetchPolicy: Sendable {
-    /// A URL is fetched only if it starts with one of these; empty: none is.
+    /// A URL is fetched only if its normalised form starts with one of
+    /// these; empty: none is.
     public var allowedPrefixes: [String] = []
+    /// Loopback, private, link-local (cloud metadata) and other internal
+    /// addresses, checked on the address actually connected to, as at the egress.
+    public var allowInternalAddresses = false
     public var limits = FetchLimits()
     public var maxRedirects = 5
 
     public init() {}
 
-    /// Why `url` may not be fetched, or nil if it may.
-    public func refusal(_ url: String) -> String? {
-        let lower = url.lowercased()
-        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
-            return "only http and https URLs can feed a stream: \(url)"
-        }
-        guard allowedPrefixes.contains(where: { url.hasPrefix($0) }) else {
-            return "\(url) is not under an allowed URL prefix"
-        }
-        return nil
+    /// The URL to fetch for `url` (normalised: dot segments resolved before
+    /// the prefixes are compared), or why it may not be fetched.
+    public func check(_ url: String) -> Result<NormalizedURL, URLAllowlist.Refusal> {
+        URLAllowlist(prefixes: allowedPrefixes).check(url)
     }
 }

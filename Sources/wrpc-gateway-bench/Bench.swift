@@ -16,6 +16,7 @@ struct Bench {
         "forward": forwardBenchmark,
         "security": securityBenchmark,
         "pool": poolBenchmark,
+        "proxy": proxyBenchmark,
         "failover": failoverBenchmark,
         "soak": soakBenchmark,
     ]

@@ -36,11 +36,11 @@ func gatewayBenchmark(shared: String) async throws {
     for _ in 0..<rounds {
         let d1 = try await load(concurrency: 1, duration: .seconds(2), direct)
         let r1 = try await ProcessCost.measure(pid: relay.pid) { try await load(concurrency: 1, duration: .seconds(2), relayed) }
-        let g1 = try await wrkAgainst(gateway, ["-t1", "-c1", "-d2s", "--latency", "-s", script, url])
+        let g1 = try await wrkThrough(gateway, ["-t1", "-c1", "-d2s", "--latency", "-s", script, url])
         seq.append(GatewayRound(direct: d1, relay: r1.0, relayCost: r1.1, gateway: g1))
         let d64 = try await load(concurrency: 64, duration: .seconds(2), direct)
         let r64 = try await ProcessCost.measure(pid: relay.pid) { try await load(concurrency: 64, duration: .seconds(2), relayed) }
-        let g64 = try await wrkAgainst(gateway, ["-t\(wrkThreads)", "-c64", "-d3s", "--latency", "-s", script, url])
+        let g64 = try await wrkThrough(gateway, ["-t\(wrkThreads)", "-c64", "-d3s", "--latency", "-s", script, url])
         conc.append(GatewayRound(direct: d64, relay: r64.0, relayCost: r64.1, gateway: g64))
     }
 
@@ -85,7 +85,7 @@ private struct GatewayRound {
     let direct: LoadResult
     let relay: LoadResult
     let relayCost: ProcessCost
-    let gateway: GatewayRun
+    let gateway: MiddleRun
 }
 
 /// One `greeter.hello` call from our wRPC client straight to the backend.
@@ -101,17 +101,3 @@ private func directHello(port: Int) throws -> @Sendable () async throws -> Void 
         _ = try await client.invoke(instance: instance, function: hello, params: encoded, deadline: .now + .seconds(10))
     }
 }
-
-/// A wrk run, and what the gateway process spent during it.
-private struct GatewayRun {
-    let wrk: WrkResult
-    let cost: ProcessCost
-}
-
-private func wrkAgainst(_ gateway: ServerProcess, _ args: [String]) async throws -> GatewayRun {
-    let (wrk, cost) = try await ProcessCost.measure(pid: gateway.pid) {
-        try await onOwnThread("wrk") { _ in try runWrk(args) }
-    }
-    return GatewayRun(wrk: wrk, cost: cost)
-}
-

@@ -13,6 +13,8 @@ struct ProcessCounters {
     /// User plus system CPU time, process-wide: /proc/PID/stat keeps the
     /// time of exited threads too.
     var cpuMicroseconds = 0.0
+    /// The user-space part of `cpuMicroseconds`.
+    var userMicroseconds = 0.0
     var threads = 0
 
     init(pid: Int32) {
@@ -27,16 +29,19 @@ struct ProcessCounters {
                 if line.hasPrefix("non") { involuntarySwitches += n }
             }
         }
-        cpuMicroseconds = Self.cpuTicks(pid: pid) * 1e6 / Double(sysconf(Int32(_SC_CLK_TCK)))
+        let ticks = Self.cpuTicks(pid: pid)
+        let perTick = 1e6 / Double(sysconf(Int32(_SC_CLK_TCK)))
+        cpuMicroseconds = (ticks.user + ticks.system) * perTick
+        userMicroseconds = ticks.user * perTick
     }
 
-    private static func cpuTicks(pid: Int32) -> Double {
+    private static func cpuTicks(pid: Int32) -> (user: Double, system: Double) {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return 0 }
+              let close = stat.lastIndex(of: ")") else { return (0, 0) }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // Fields 14 and 15 of the file (utime, stime) are 11 and 12 after the name.
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return user + system
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return (0, 0) }
+        return (user, system)
     }
 }
 
@@ -45,6 +50,7 @@ struct ProcessCost {
     let contextSwitches: Int
     let involuntarySwitches: Int
     let cpuMicroseconds: Double
+    let userMicroseconds: Double
     let threadsBefore: Int
     let threadsAfter: Int
 
@@ -52,6 +58,7 @@ struct ProcessCost {
         contextSwitches = after.contextSwitches - before.contextSwitches
         involuntarySwitches = after.involuntarySwitches - before.involuntarySwitches
         cpuMicroseconds = after.cpuMicroseconds - before.cpuMicroseconds
+        userMicroseconds = after.userMicroseconds - before.userMicroseconds
         threadsBefore = before.threads
         threadsAfter = after.threads
     }

@@ -93,6 +93,25 @@ enum ServerProcesses {
         return server
     }
 
+    /// Why nginx cannot be the proxy suite's anchor here, if it cannot.
+    static var nginxSkipReason: String? {
+        FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx") ? nil : "nginx not installed; apt-get install nginx-light"
+    }
+
+    /// `scripts/nginx-middlebox.sh MODE…` on a free port (the script execs
+    /// nginx, so the child's PID is nginx's); ready once GET / answers.
+    static func nginx(_ mode: [String]) async throws -> ServerProcess {
+        let port = try freePort()
+        let arguments = [mode[0], "\(port)"] + mode.dropFirst()
+        let log = NSTemporaryDirectory() + "wrpc-bench-\(getpid())-nginx-\(port).log"
+        let child = try ChildProcess("nginx \(mode[0])", executable: "scripts/nginx-middlebox.sh", arguments: arguments, output: .log(log))
+        let server = ServerProcess(child: child, port: port)
+        try await waitUntilReady(server) {
+            (try? HTTPConnection(port: port, timeoutSeconds: 1).request("GET", "/").status) == 200
+        }
+        return server
+    }
+
     /// `wrpc-gateway egress` open to any URL on loopback (the origin is
     /// there), ready once it accepts a connection.
     static func egress(binary: String) async throws -> ServerProcess {

@@ -8,7 +8,7 @@ import Foundation
 /// gateway's RSS and open descriptors (read every second), calls, `hello`
 /// latency, errors inside and outside the fault windows. Ends with whether
 /// the rows' mean readings stayed within ±10% of the first row's: growth
-/// under faults is what issue 16 asked to rule out (`SoakRow` says why the mean).
+/// under faults is what the soak rules out (`SoakRow` says why the mean).
 func soakBenchmark(shared: String) async throws {
     guard ServerProcesses.binary != nil else {
         print("## Soak: skipped (\(ServerProcesses.skipReason))\n")

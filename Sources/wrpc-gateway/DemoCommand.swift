@@ -31,6 +31,7 @@ struct DemoCommand: AsyncParsableCommand {
         config.forwards = [ForwardRoute(prefix: "/app", urls: [listener.address])]
         // First: it sizes the event loops, which the backend then serves on.
         try await server.apply(to: &config)
+        config.urlFetch.allowInternalAddresses = egress.privateAddressesAllowed
         let backendServer = try DemoBackend.server()
         let serving = Task { await backendServer.serve(listener) }
         defer {

@@ -29,8 +29,11 @@ struct EgressOptions: ParsableArguments {
     @Flag(help: "Let the egress fetch any URL, not only those under an --allow-url-prefix (env WRPC_GATEWAY_ALLOW_ANY_URL=1).")
     var allowAnyURL = false
 
-    @Flag(help: "Let the egress connect to loopback, private, link-local and metadata addresses (env WRPC_GATEWAY_ALLOW_PRIVATE_ADDRESSES=1).")
+    @Flag(help: "Let the egress and stream URL feeds connect to loopback, private, link-local and metadata addresses (env WRPC_GATEWAY_ALLOW_PRIVATE_ADDRESSES=1).")
     var allowPrivateAddresses = false
+
+    /// `--allow-private-addresses` or its variable: for the egress and the URL feeds alike.
+    var privateAddressesAllowed: Bool { allowPrivateAddresses || Environment.value("allow-private-addresses") == "1" }
 
     @Option(help: "Most egress calls at once; more get connection-limit-reached (env WRPC_GATEWAY_EGRESS_MAX_CALLS). [default: 1024]")
     var egressMaxCalls: Int?
@@ -42,7 +45,7 @@ struct EgressOptions: ParsableArguments {
         var c = EgressConfig()
         c.allowedPrefixes = allowedPrefixes
         c.allowAnyURL = allowAnyURL || Environment.value("allow-any-url") == "1"
-        c.allowInternalAddresses = allowPrivateAddresses || Environment.value("allow-private-addresses") == "1"
+        c.allowInternalAddresses = privateAddressesAllowed
         c.maxConcurrentCalls = try Environment.pick(egressMaxCalls, "egress-max-calls", default: c.maxConcurrentCalls, parse: Int.init)
         let body = try Environment.pick(egressMaxBodyBytes, "egress-max-body-bytes", default: c.maxRequestBodyBytes, parse: Int64.init)
         c.maxRequestBodyBytes = body
@@ -94,7 +97,7 @@ struct EgressCommand: AsyncParsableCommand {
     @Option(help: "Event loops (env WRPC_GATEWAY_THREADS). [default: the number of CPUs]")
     var threads: Int?
 
-    @Option(name: .customLong("allow-url-prefix"), help: "Let the egress fetch URLs starting with this; repeatable (env WRPC_GATEWAY_ALLOW_URL_PREFIXES, comma-separated).")
+    @Option(name: .customLong("allow-url-prefix"), help: "Let the egress fetch URLs whose normalised form (dot segments resolved) starts with this; repeatable (env WRPC_GATEWAY_ALLOW_URL_PREFIXES, comma-separated).")
     var allowURLPrefixes: [String] = []
 
     @OptionGroup var egress: EgressOptions

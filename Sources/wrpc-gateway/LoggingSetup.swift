@@ -9,7 +9,7 @@ func startLogging(format given: String?, level levelGiven: String?) throws {
     let levelText = try Environment.pick(levelGiven, "log-level", default: "info") { $0 }
     guard let level = Logger.Level(rawValue: levelText) else { throw CLIError("--log-level \(levelText) is not a level") }
     LoggingSystem.bootstrap { label in
-        var handler: any LogHandler = format == "json" ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+        var handler: any LogHandler = format == "json" ? JSONLogHandler(label: label) : TextLogHandler(label: label)
         handler.logLevel = level
         return handler
     }

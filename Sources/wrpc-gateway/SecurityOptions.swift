@@ -15,6 +15,15 @@ struct SecurityOptions: ParsableArguments {
     @Option(help: "Require client certificates that chain to these PEM authorities: mutual TLS (env WRPC_GATEWAY_TLS_CLIENT_CA).")
     var tlsClientCa: String?
 
+    @Option(help: "What HTTPS handshakes may negotiate, as a GnuTLS priority string (env WRPC_GATEWAY_TLS_PRIORITIES). [default: TLS 1.3 and 1.2, forward-secret AEAD suites only]")
+    var tlsPriorities: String?
+
+    @Option(help: "Send `Strict-Transport-Security: max-age=SECONDS` on HTTPS answers (env WRPC_GATEWAY_HSTS_MAX_AGE). [default: none]")
+    var hstsMaxAge: Int?
+
+    @Flag(name: .customLong("readyz-details"), help: "Name the backends in /readyz to every caller, not only to authenticated ones (env WRPC_GATEWAY_READYZ_DETAILS=1).")
+    var readyzDetails = false
+
     @Option(help: "Require an API key from this file: `name:key` or `key` per line (env WRPC_GATEWAY_API_KEYS_FILE).")
     var apiKeysFile: String?
 
@@ -70,11 +79,22 @@ struct SecurityOptions: ParsableArguments {
         let cert = tlsCert ?? Environment.value("tls-cert")
         let key = tlsKey ?? Environment.value("tls-key")
         let clientCA = tlsClientCa ?? Environment.value("tls-client-ca")
+        let priorities = tlsPriorities ?? Environment.value("tls-priorities")
+        let hsts = try hstsMaxAge
+            ?? (Environment.value("hsts-max-age") == nil ? nil : Environment.pick(nil, "hsts-max-age", default: 0, parse: Int.init))
         switch (cert, key) {
-        case (let cert?, let key?): config.tls = TLSSettings(certificateFile: cert, keyFile: key, clientCAFile: clientCA)
-        case (nil, nil): guard clientCA == nil else { throw CLIError("--tls-client-ca needs --tls-cert and --tls-key") }
+        case (let cert?, let key?):
+            var tls = TLSSettings(certificateFile: cert, keyFile: key, clientCAFile: clientCA)
+            if let priorities { tls.priorities = priorities }
+            tls.hstsMaxAge = hsts
+            config.tls = tls
+        case (nil, nil):
+            guard clientCA == nil, priorities == nil, hsts == nil else {
+                throw CLIError("--tls-client-ca, --tls-priorities and --hsts-max-age need --tls-cert and --tls-key")
+            }
         default: throw CLIError("--tls-cert and --tls-key go together")
         }
+        config.readyzDetails = readyzDetails || Environment.value("readyz-details") == "1"
         var edge = EdgeConfig()
         let apiKeys = try (apiKeysFile ?? Environment.value("api-keys-file")).map { try APIKeys(parsing: try Self.read($0, "--api-keys-file")) }
         if apiKeys != nil || jwt != nil { edge.authenticator = Authenticator(apiKeys: apiKeys, jwt: jwt) }
@@ -93,7 +113,11 @@ struct SecurityOptions: ParsableArguments {
             guard by == .address || edge.authenticator != nil else {
                 throw CLIError("--rate-limit-by identity needs --api-keys-file or --jwt-jwks-file")
             }
-            let burst = try Environment.pick(rateLimitBurst, "rate-limit-burst", default: nil, parse: { Int($0) })
+            // Optional with no default: `pick` over `Int?` would take a nil flag as given.
+            let burst: Int? = try rateLimitBurst ?? Environment.value("rate-limit-burst").map { text in
+                guard let n = Int(text) else { throw CLIError("WRPC_GATEWAY_RATE_LIMIT_BURST=\(text) is not valid") }
+                return n
+            }
             edge.rateLimit = try RateLimit(parsing: text, burst: burst, key: by)
         }
         config.edge = edge

@@ -59,7 +59,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Once stream bytes flow, seconds a call may go without any before it fails (env WRPC_GATEWAY_STREAM_IDLE_TIMEOUT). [default: 30]")
     var streamIdleTimeout: Int?
 
-    @Option(name: .customLong("allow-url-prefix"), help: "Let stream<u8> parameters be fed from URLs starting with this; repeatable (env WRPC_GATEWAY_ALLOW_URL_PREFIXES, comma-separated). [default: none: off]")
+    @Option(name: .customLong("allow-url-prefix"), help: "Let stream<u8> parameters be fed from URLs whose normalised form (dot segments resolved) starts with this; repeatable (env WRPC_GATEWAY_ALLOW_URL_PREFIXES, comma-separated). [default: none: off]")
     var allowURLPrefixes: [String] = []
 
     @Option(help: "Connect timeout of such fetches in ms (env WRPC_GATEWAY_FETCH_CONNECT_TIMEOUT_MS). [default: 5000]")
@@ -212,6 +212,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.routes = try RouteSpecs.parse(Environment.list(routes, "routes"))
         config.forwards = forwardRoutes
         try await server.apply(to: &config)
+        config.urlFetch.allowInternalAddresses = egress.privateAddressesAllowed
         let gateway = try Gateway(resolve: resolve, world: world ?? Environment.value("world"), config: config)
         let egressServing = try await (egressListen ?? Environment.value("egress-listen")).asyncMap {
             try await egress.start(listen: $0, allowedPrefixes: config.urlFetch.allowedPrefixes, metrics: gateway.metrics.factory)

@@ -3,9 +3,9 @@ import Gateway
 import Testing
 import WRPCTransport
 
-/// Issue 16: some uploads whose client left midway ran to the 30 s
+/// An upload whose client leaves midway ends its call at once, not at the
 /// deadline: libmicrohttpd, having read the end of the connection with the
-/// body unfinished, waited for the rest until its idle timeout. Now the
+/// body unfinished, would wait for the rest until its idle timeout, so the
 /// gateway sees the end itself and cancels the call.
 @Suite struct AbandonedUploadTests {
     @Test func everyAbandonedUploadIsCancelledLongBeforeTheTimeouts() async throws {

@@ -58,6 +58,33 @@ import Testing
         defer { Task { await stack.stop() } }
         let reply = try await http(stack.port, "GET", "/functions", headers: [("Origin", "https://anywhere.example")])
         #expect(reply.header("access-control-allow-origin") == "*")
-        #expect(reply.header("vary") == nil)
+        // With `*` too: a request without Origin gets no CORS header.
+        #expect(reply.header("vary") == "Origin")
+    }
+
+    /// Whatever the request's origin, or none, the answer says it depends on
+    /// it: a shared cache must not give an allowed origin the copy made for
+    /// a request without one (no CORS headers) or for a refused one.
+    @Test func everyAnswerVariesByOrigin() async throws {
+        let stack = try await stack(authenticated: true)
+        defer { Task { await stack.stop() } }
+        let key = ("X-API-Key", "ci-secret-key")
+        let cases: [(String, [(String, String)])] = [
+            ("no origin", [key]),
+            ("allowed origin", [("Origin", Self.app), key]),
+            ("refused origin", [("Origin", "https://evil.example"), key]),
+            ("no origin, unauthenticated", []),
+            ("refused origin, unauthenticated", [("Origin", "https://evil.example")]),
+        ]
+        for (name, headers) in cases {
+            let reply = try await post(stack.port, greeter, "hello", #"{"name": "x"}"#, headers: headers)
+            #expect(reply.headers.filter { $0.0 == "vary" }.map(\.1) == ["Origin"], "\(name)")
+        }
+        let probe = try await http(stack.port, "GET", "/healthz")
+        #expect(probe.header("vary") == "Origin")
+        let refused = try await http(stack.port, "OPTIONS", "/invoke/\(greeter)/hello",
+                                     headers: [("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")])
+        #expect(refused.status == 403)
+        #expect(refused.header("vary") == "Origin")
     }
 }

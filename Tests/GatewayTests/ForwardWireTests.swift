@@ -42,13 +42,18 @@ import Locking
         let goFrames = wireFrames(Array(go[header.count...])).frames
         func joined(_ frames: [WireFrame], _ path: [UInt32]) -> [UInt8] { frames.filter { $0.path == path }.flatMap(\.data) }
         let goHead = try #require(try RequestHead.decodeIncoming(joined(goFrames, [])))
+        var stripped = try #require(try RequestHead.decodeIncoming(joined(oursFrames, [])))
+        // The request id is the gateway's own, new for each request.
+        let requestID = try #require(stripped.headers.entries.first { $0.name == "x-request-id" }?.values)
         var expected = goHead
         expected.headers.entries += [("content-length", [Array("5".utf8)]), ("x-forwarded-for", [Array("127.0.0.1".utf8)]),
-                                     ("x-forwarded-proto", [Array("http".utf8)]), ("x-forwarded-host", [Array("localhost".utf8)])]
+                                     ("x-forwarded-proto", [Array("http".utf8)]), ("x-forwarded-host", [Array("localhost".utf8)]),
+                                     ("forwarded", [Array("for=127.0.0.1;proto=http;host=localhost".utf8)]),
+                                     ("x-real-ip", [Array("127.0.0.1".utf8)]), ("x-request-id", requestID)]
         #expect(hex(joined(oursFrames, [])) == hex(expected.encodeAsIncomingParameters()))
         // Without what the forward adds, the Go client's bytes exactly.
-        var stripped = try #require(try RequestHead.decodeIncoming(joined(oursFrames, [])))
-        stripped.headers.entries.removeAll { ["content-length", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"].contains($0.name) }
+        let added = ["content-length", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded", "x-real-ip", "x-request-id"]
+        stripped.headers.entries.removeAll { added.contains($0.name) }
         #expect(hex(stripped.encodeAsIncomingParameters()) == hex(joined(goFrames, [])))
         for path in [RequestHead.bodyPath, RequestHead.trailersPath] {
             #expect(hex(joined(oursFrames, path)) == hex(joined(goFrames, path)), "path \(path)")

@@ -4,7 +4,7 @@ import Gateway
 import Testing
 import WRPCTransport
 
-/// Issue 16: requests whose framing two parsers could read differently,
+/// Requests whose framing two parsers could read differently,
 /// sent byte for byte over a loopback socket to the real server. Each is
 /// refused with the JSON error body and its connection closed, so that
 /// nothing after it is read as a next request.

@@ -5,10 +5,10 @@ import TestSupport
 import Testing
 import WRPCTransport
 
-/// Issue 16: `blobs.echo` with a raw body over about 32 MB never got a
-/// status line: libmicrohttpd sends no response before the request body is
-/// in, while the echoed bytes filled every buffer. Now the early response
-/// is held up to `maxEarlyResponseBytes`, and a call past that gets a 413
+/// `blobs.echo` with a raw body of any size gets its status line:
+/// libmicrohttpd sends no response before the request body is in, while
+/// the echoed bytes would fill every buffer, so the early response is
+/// held up to `maxEarlyResponseBytes`, and a call past that gets a 413
 /// at once; every size answers. The whole suite takes the heavy-transfer
 /// turn: its bodies (up to 100 MiB, made in this process) would grow the
 /// resident set that other tests measure.

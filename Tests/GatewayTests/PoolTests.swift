@@ -83,16 +83,22 @@ func poolGateway(_ targets: [String], routes: [String: [String]] = [:],
         let refusing = try [RefusingPort(), RefusingPort()]
         defer { withExtendedLifetime(refusing) {} }
         let (dead, alsoDead) = (refusing[0].url, refusing[1].url)
-        let some = try poolGateway([replica.url, dead])
+        let some = try poolGateway([replica.url, dead]) { $0.readyzDetails = true }
         let ready = try await http(some.port, "GET", "/readyz")
         #expect(ready.status == 200)
         #expect(ready.json?["status"]?.stringValue == "ready")
         #expect(ready.json?["unhealthy"]?[dead]?.stringValue?.contains("refused") == true, "\(ready.text)")
         #expect(ready.json?["unhealthy"]?[replica.url] == nil)
         await some.shutdown()
+        let quiet = try poolGateway([replica.url, dead])
+        _ = try await http(quiet.port, "GET", "/readyz")  // ejects `dead`
+        let terse = try await http(quiet.port, "GET", "/readyz")
+        #expect(terse.status == 200)
+        #expect(terse.json?["unhealthy"] == nil, "\(terse.text)")
+        await quiet.shutdown()
 
         let types = "wrpc-gateway:demo/types@0.1.0"
-        let none = try poolGateway([replica.url], routes: [types: [alsoDead]])
+        let none = try poolGateway([replica.url], routes: [types: [alsoDead]]) { $0.readyzDetails = true }
         let notReady = try await http(none.port, "GET", "/readyz")
         #expect(notReady.status == 503)
         #expect(notReady.json?["code"]?.stringValue == "unavailable")

@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-/// Issue 16: README lines that did not do what they said (`curl --json`
-/// sends `Accept: application/json`, which asks for stream results
-/// collected into JSON). The stream examples are run as written, with curl.
+/// The README's lines do what they say (`curl --json` sends
+/// `Accept: application/json`, which asks for stream results collected
+/// into JSON, so the stream examples use plain `-d`). The stream examples are run as written, with curl.
 @Suite struct ReadmeExamplesTests {
     /// The README's shell lines (continuations joined) that call `function`.
     static func commands(calling function: String) throws -> [String] {

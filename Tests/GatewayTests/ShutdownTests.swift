@@ -3,10 +3,10 @@ import Foundation
 import Testing
 import WRPCTransport
 
-/// Issue 16: SIGTERM while calls are in flight when `--shutdown-grace`
-/// runs out aborted the process (libmicrohttpd's "MHD_stop_daemon() called
-/// while we have suspended connections", exit 134). Driven as the issue
-/// reproduced it: `serve` in front of a `demo-backend` process, the backend
+/// SIGTERM while calls are in flight and `--shutdown-grace` runs out must
+/// end the process cleanly (libmicrohttpd aborts with "MHD_stop_daemon()
+/// called while we have suspended connections", exit 134, if it is stopped
+/// with connections suspended). Driven as a user meets it: `serve` in front of a `demo-backend` process, the backend
 /// stopped with SIGSTOP, the gateway sent SIGTERM with `--shutdown-grace 2`.
 @Suite(.serialized) struct ShutdownTests {
     static let grace = 2

@@ -5,9 +5,9 @@ import Testing
 import WRPCTransport
 import Locking
 
-/// Issue 16: the idle timeout restarts at every byte, so connections that
-/// trickled one byte every few seconds were never closed and took every
-/// slot; new connections then waited unanswered in the listen backlog.
+/// libmicrohttpd's idle timeout restarts at every byte, so connections that
+/// trickle one byte every few seconds would never be closed and would take
+/// every slot, leaving new connections unanswered in the listen backlog.
 @Suite struct SlowClientTests {
     static func code(_ reply: Reply) -> String? {
         if case .object(let fields)? = reply.json, case .string(let c)? = fields.first(where: { $0.0 == "code" })?.1 { return c }

@@ -9,7 +9,7 @@ import WRPCTransport
 
 /// NDJSON and SSE results of many small elements go out in few HTTP chunks,
 /// a slowly produced stream still shows each row within the flush delay,
-/// and streaming costs no memory per element (issue 16).
+/// and streaming costs no memory per element.
 @Suite struct StreamBatchingTests {
     /// A backend whose `count` sends each element in a frame of its own (as
     /// a backend in another language may), and, with `hold`, stops after the

@@ -3,7 +3,8 @@ import Testing
 import Locking
 
 /// Certificates made with the openssl command: two server authorities (for
-/// reloads), a server certificate from each for localhost and 127.0.0.1, a
+/// reloads), a server certificate from each for localhost and 127.0.0.1
+/// (and an RSA one from the first, for RSA cipher suites), a
 /// client authority with one client, and a client from an authority nobody
 /// trusts. Made once per test process, on a thread of its own (the openssl
 /// runs would otherwise hold the concurrency pool other tests run on).
@@ -35,6 +36,8 @@ struct TestPKI: Sendable {
         try leaf("server2", by: "ca2", subject: "localhost", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth")
         try leaf("alice", by: "client-ca", subject: "alice", extensions: "extendedKeyUsage=clientAuth")
         try leaf("mallory", by: "rogue-ca", subject: "mallory", extensions: "extendedKeyUsage=clientAuth")
+        try leaf("server-rsa", by: "ca1", subject: "localhost", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth",
+                 key: ["-newkey", "rsa:2048"])
     }
 
     func path(_ name: String) -> String { "\(directory)/\(name)" }
@@ -44,8 +47,9 @@ struct TestPKI: Sendable {
                      "-subj", "/CN=\(name)", "-keyout", path("\(name).key"), "-out", path("\(name).pem")])
     }
 
-    private func leaf(_ name: String, by ca: String, subject: String, extensions: String) throws {
-        try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=\(subject)",
+    private func leaf(_ name: String, by ca: String, subject: String, extensions: String,
+                      key: [String] = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]) throws {
+        try openssl(["req"] + key + ["-nodes", "-subj", "/CN=\(subject)",
                      "-keyout", path("\(name).key"), "-out", path("\(name).csr")])
         try extensions.write(toFile: path("\(name).ext"), atomically: true, encoding: .utf8)
         try openssl(["x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(ca).pem"), "-CAkey", path("\(ca).key"),
@@ -96,6 +100,20 @@ extension ProcessResult {
     /// The HTTP status curl reports (0 when no response came).
     var httpStatus: Int { Int(stdout.split(separator: "\n").last ?? "") ?? 0 }
     var body: String { stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().joined(separator: "\n") }
+}
+
+/// Whether `openssl s_client` completes a handshake with the server on
+/// `port` offering only what `arguments` allow (e.g. `-tls1_2 -cipher
+/// AES128-SHA`); its output says why not. Off the concurrency pool.
+func handshake(port: Int, _ arguments: [String]) async throws -> ProcessResult {
+    try await withCheckedThrowingContinuation { c in
+        Thread.detachNewThread {
+            c.resume(with: Result {
+                try runSync("/usr/bin/timeout", ["30", "/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:\(port)",
+                                                 "-servername", "localhost"] + arguments)
+            })
+        }
+    }
 }
 
 /// One TLS connection kept open by `openssl s_client`, for requests sent

@@ -5,12 +5,15 @@ import Testing
 @Suite struct TLSTests {
     /// A gateway serving copies of the first server certificate from `live`
     /// (copies, so that a reload test can replace them).
-    func tlsStack(_ pki: TestPKI, live: String, clientCA: Bool = false, idleTimeout: Int = 30) throws -> Stack {
-        try FileManager.default.copyItem(atPath: pki.path("server1.pem"), toPath: "\(live)/live.pem")
-        try FileManager.default.copyItem(atPath: pki.path("server1.key"), toPath: "\(live)/live.key")
+    func tlsStack(_ pki: TestPKI, live: String, clientCA: Bool = false, idleTimeout: Int = 30, server: String = "server1",
+                  settings: (inout TLSSettings) -> Void = { _ in }) throws -> Stack {
+        try FileManager.default.copyItem(atPath: pki.path("\(server).pem"), toPath: "\(live)/live.pem")
+        try FileManager.default.copyItem(atPath: pki.path("\(server).key"), toPath: "\(live)/live.key")
+        var tls = TLSSettings(certificateFile: "\(live)/live.pem", keyFile: "\(live)/live.key",
+                              clientCAFile: clientCA ? pki.path("client-ca.pem") : nil)
+        settings(&tls)
         return try Stack {
-            $0.tls = TLSSettings(certificateFile: "\(live)/live.pem", keyFile: "\(live)/live.key",
-                                 clientCAFile: clientCA ? pki.path("client-ca.pem") : nil)
+            $0.tls = tls
             $0.http.idleTimeoutSeconds = idleTimeout
         }
     }
@@ -117,5 +120,73 @@ import Testing
         }
         let badCA = TLSSettings(certificateFile: pki.path("server1.pem"), keyFile: pki.path("server1.key"), clientCAFile: pki.path("server1.key"))
         #expect(throws: GatewaySetupError.self) { try TLSContext(badCA) }
+        var badPriorities = TLSSettings(certificateFile: pki.path("server1.pem"), keyFile: pki.path("server1.key"))
+        badPriorities.priorities = "NORMAL:+NO-SUCH-THING"
+        #expect { try TLSContext(badPriorities) } throws: { "\($0)".contains("--tls-priorities") && "\($0)".contains("NO-SUCH-THING") }
+    }
+
+    /// By default only forward-secret AEAD suites: TLS 1.2 without forward
+    /// secrecy (RSA key transport) or with CBC and SHA-1 fails to handshake,
+    /// for an RSA and an ECDSA certificate alike; TLS 1.3 and the TLS 1.2
+    /// GCM and ChaCha20 suites succeed.
+    @Test func onlyForwardSecretAEADSuitesByDefault() async throws {
+        let pki = try await TestPKI.shared()
+        for (server, refused, accepted) in [
+            ("server-rsa", ["AES128-SHA", "AES256-GCM-SHA384", "ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA384"],
+             ["ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305"]),
+            ("server1", ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384"],
+             ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384"]),
+        ] {
+            let live = try TestPKI.scratch()
+            defer { try? FileManager.default.removeItem(atPath: live) }
+            let stack = try tlsStack(pki, live: live, server: server)
+            defer { Task { await stack.stop() } }
+            for cipher in refused {
+                let result = try await handshake(port: stack.port, ["-tls1_2", "-cipher", cipher])
+                #expect(result.status != 0, "\(server) \(cipher): \(result.stdout)")
+            }
+            for cipher in accepted {
+                let result = try await handshake(port: stack.port, ["-tls1_2", "-cipher", cipher])
+                #expect(result.status == 0, "\(server) \(cipher): \(result.stderr)")
+            }
+            let tls13 = try await handshake(port: stack.port, ["-tls1_3"])
+            #expect(tls13.status == 0, "\(server) TLS 1.3: \(tls13.stderr)")
+        }
+    }
+
+    /// `--tls-priorities` widens (or narrows) what handshakes may use.
+    @Test func prioritiesWiden() async throws {
+        let pki = try await TestPKI.shared()
+        let live = try TestPKI.scratch()
+        defer { try? FileManager.default.removeItem(atPath: live) }
+        let stack = try tlsStack(pki, live: live) { $0.priorities = "NORMAL:-VERS-ALL:+VERS-TLS1.2" }
+        defer { Task { await stack.stop() } }
+        let cbc = try await handshake(port: stack.port, ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"])
+        #expect(cbc.status == 0, "\(cbc.stderr)")
+        #expect(try await handshake(port: stack.port, ["-tls1_3"]).status != 0)
+    }
+
+    /// HSTS only when asked for, and only over HTTPS (plain HTTP has no TLS settings to carry it).
+    @Test func strictTransportSecurityWhenSet() async throws {
+        let pki = try await TestPKI.shared()
+        let live = try TestPKI.scratch()
+        defer { try? FileManager.default.removeItem(atPath: live) }
+        let stack = try tlsStack(pki, live: live) { $0.hstsMaxAge = 31_536_000 }
+        defer { Task { await stack.stop() } }
+        let base = "https://localhost:\(stack.port)"
+        for path in ["/healthz", "/no-such-route", "/invoke/\(greeter)/hello"] {
+            let reply = try await curl(["--cacert", pki.path("ca1.pem"), "-D", "-", "\(base)\(path)"])
+            #expect(reply.stdout.lowercased().contains("strict-transport-security: max-age=31536000\r\n"), "\(path): \(reply.stdout)")
+        }
+        let other = try TestPKI.scratch()
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let without = try tlsStack(pki, live: other)
+        defer { Task { await without.stop() } }
+        let unset = try await curl(["--cacert", pki.path("ca1.pem"), "-D", "-", "https://localhost:\(without.port)/healthz"])
+        #expect(unset.httpStatus == 200)
+        #expect(!unset.stdout.lowercased().contains("strict-transport-security"))
+        let plain = try Stack()
+        defer { Task { await plain.stop() } }
+        #expect(try await http(plain.port, "GET", "/healthz").header("strict-transport-security") == nil)
     }
 }

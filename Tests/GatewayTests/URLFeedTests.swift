@@ -94,7 +94,7 @@ final class Origin: Sendable {
     @Test(.heavyTransfer) func urlFedParameterArrivesExactly() async throws {
         let origin = try Self.origin()
         defer { Task { await origin.stop() } }
-        let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/"]; $0.defaultTimeout = .seconds(600) }
+        let stack = try Stack { $0.urlFetch.allowInternalAddresses = true; $0.urlFetch.allowedPrefixes = [origin.base + "/"]; $0.defaultTimeout = .seconds(600) }
         let expected = "{\"bytes\":\(Self.data.count),\"sha256\":\"\(Self.sha(Self.data))\"}"
         #expect(try await Self.upload(stack, url: origin.base + "/blob").text == expected)
         #expect(try await Self.upload(stack, url: origin.base + "/streamed").text == expected)
@@ -106,7 +106,7 @@ final class Origin: Sendable {
     @Test func refusedWithoutFetching() async throws {
         let origin = try Self.origin()
         defer { Task { await origin.stop() } }
-        let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/blob"] }
+        let stack = try Stack { $0.urlFetch.allowInternalAddresses = true; $0.urlFetch.allowedPrefixes = [origin.base + "/blob"] }
         let disallowed = try await Self.upload(stack, url: origin.base + "/streamed")
         #expect(disallowed.status == 400)
         #expect(disallowed.json?["message"]?.stringValue?.contains("not under an allowed URL prefix") == true)
@@ -128,7 +128,7 @@ final class Origin: Sendable {
     @Test func redirectToADisallowedHostIsRefused() async throws {
         let origin = try Self.origin()
         defer { Task { await origin.stop() } }
-        let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/"] }
+        let stack = try Stack { $0.urlFetch.allowInternalAddresses = true; $0.urlFetch.allowedPrefixes = [origin.base + "/"] }
         let reply = try await Self.upload(stack, url: origin.base + "/away")
         #expect(reply.status == 502)
         #expect(reply.json?["message"]?.stringValue?.contains("redirects elsewhere") == true, "\(reply.text)")
@@ -139,7 +139,7 @@ final class Origin: Sendable {
     @Test func originFailures() async throws {
         let origin = try Self.origin()
         defer { Task { await origin.stop() } }
-        let stack = try Stack { $0.urlFetch.allowedPrefixes = [origin.base + "/", "http://127.0.0.1:1/"] }
+        let stack = try Stack { $0.urlFetch.allowInternalAddresses = true; $0.urlFetch.allowedPrefixes = [origin.base + "/", "http://127.0.0.1:1/"] }
         let serverError = try await Self.upload(stack, url: origin.base + "/fail")
         #expect(serverError.status == 502)
         #expect(serverError.json?["message"]?.stringValue?.contains("answered HTTP 500") == true)
@@ -173,10 +173,10 @@ final class Origin: Sendable {
         let listener = try SocketListener.tcp(host: "127.0.0.1", port: 0)
         let serving = Task { await server.serve(listener) }
         defer { serving.cancel(); listener.close() }
-        let stack = try Stack(configure: { $0.urlFetch.allowedPrefixes = [origin.base + "/"]; $0.defaultTimeout = .seconds(600) }, target: listener.address)
+        let stack = try Stack(configure: { $0.urlFetch.allowInternalAddresses = true; $0.urlFetch.allowedPrefixes = [origin.base + "/"]; $0.defaultTimeout = .seconds(600) }, target: listener.address)
         // Watch the transfer from the side: the gateway keeps it internal, so
         // open one the same way and drain it slowly.
-        let probe = try #require(try? await stack.gateway.openURL(origin.base + "/big").get())
+        let probe = try #require(try? await stack.gateway.openURL(NormalizedURL(origin.base + "/big")).get())
         var got = 0
         while let piece = try await probe.next() {
             got += piece.count

@@ -6,7 +6,7 @@ import TestSupport
 /// Everything a load allocates is freed once its `Resolve` is dropped: the
 /// resolver's scopes, packages, interfaces, worlds and named types form no
 /// reference cycle. LeakSanitizer's reports against `TypeScope.resolve`
-/// (issue 16) are objects it cannot see: a `WITType` keeps its case in the
+/// are objects it cannot see: a `WITType` keeps its case in the
 /// spare high bits of its pointer, so memory holding one does not contain
 /// the object's address (scripts/lsan-suppressions.txt says more). This test
 /// is the leak check LeakSanitizer cannot make for them.

@@ -36,6 +36,11 @@ public struct CORSPolicy: Sendable {
         self.maxAge = maxAge
     }
 
+    /// On every answer while CORS is on, whatever the request's origin (or
+    /// none): the CORS headers depend on it, even with `*` (a request
+    /// without `Origin` gets none), so a shared cache must key on it.
+    public static let vary = ("Vary", "Origin")
+
     public func allows(origin: String) -> Bool {
         anyOrigin || origins.contains(origin.lowercased())
     }
@@ -45,7 +50,7 @@ public struct CORSPolicy: Sendable {
         [
             ("Access-Control-Allow-Origin", anyOrigin ? "*" : origin),
             ("Access-Control-Expose-Headers", Self.exposedHeaders),
-        ] + (anyOrigin ? [] : [("Vary", "Origin")])
+        ]
     }
 
     /// The headers of an allowed origin's preflight (`OPTIONS` with
@@ -56,6 +61,6 @@ public struct CORSPolicy: Sendable {
             ("Access-Control-Allow-Methods", Self.methods),
             ("Access-Control-Allow-Headers", Self.allowedHeaders),
             ("Access-Control-Max-Age", String(maxAge)),
-        ] + (anyOrigin ? [] : [("Vary", "Origin")])
+        ]
     }
 }

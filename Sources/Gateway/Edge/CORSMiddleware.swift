@@ -4,13 +4,15 @@ import EdgePolicy
 /// here (before authentication: browsers send it without credentials), its
 /// other requests get the CORS headers on whatever answer they get; a
 /// preflight from any other origin is refused, and its requests carry no
-/// CORS header, so the browser keeps the answer from the page.
+/// CORS header, so the browser keeps the answer from the page. Every
+/// answer says it varies by `Origin`.
 struct CORSMiddleware: HTTPMiddleware {
     let policy: CORSPolicy
     let metrics: GatewayMetrics
 
     func handle(_ request: HTTPRequest, context: RequestContext, sink: any ResponseSink,
                 next: (HTTPRequest, RequestContext) async -> Void) async {
+        context.addResponseHeaders([CORSPolicy.vary])
         guard let origin = request.header("origin") else { return await next(request, context) }
         let allowed = policy.allows(origin: origin)
         if request.method == "OPTIONS", request.header("access-control-request-method") != nil {

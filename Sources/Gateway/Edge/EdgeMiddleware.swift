@@ -6,8 +6,9 @@ import EdgePolicy
 /// authentication (floods cost no signature checks), an identity rate limit
 /// after it, and the policy last.
 enum EdgeMiddleware {
-    static func chain(_ config: EdgeConfig, table: FunctionTable, forwards: ForwardTable, metrics: GatewayMetrics) -> MiddlewareChain {
-        var chain: [any HTTPMiddleware] = [SecurityHeadersMiddleware()]
+    static func chain(_ config: EdgeConfig, securityHeaders: [(String, String)], table: FunctionTable, forwards: ForwardTable,
+                      metrics: GatewayMetrics) -> MiddlewareChain {
+        var chain: [any HTTPMiddleware] = [SecurityHeadersMiddleware(headers: securityHeaders)]
         if let cors = config.cors { chain.append(CORSMiddleware(policy: cors, metrics: metrics)) }
         let limiter = config.rateLimit.map { RateLimiter($0) }
         if let limiter, limiter.limit.key == .address {

@@ -19,7 +19,8 @@ extension Gateway {
         let prefix = match.route.prefix
         let counters = forwardCounters[match.index]
         let pool = forwardPools[match.index]
-        let head = ForwardRequest.head(request, pathWithQuery: match.pathWithQuery, https: tls != nil)
+        let head = ForwardRequest.head(request, pathWithQuery: match.pathWithQuery, https: tls != nil,
+                                       requestID: sink.context.requestID)
         let watchdog = Watchdog(deadline: .now + config.defaultTimeout, idle: config.streamIdleTimeout)
         let served = PoolCall()
         let answered = Flag()
@@ -51,9 +52,10 @@ extension Gateway {
         } catch {
             request.bodyStream?.discard()
             // Answered in full already: what failed after that is nobody's business.
-            guard !answered.isSet, let e = upstreamFailure(error, served: served, pool: pool, specific: { error, target in
-                (error as? ForwardFailure)?.error(target: target)
+            guard !answered.isSet, let failure = upstreamFailure(error, served: served, pool: pool, specific: { error, _ in
+                (error as? ForwardFailure)?.error()
             }) else { return }
+            let e = ForwardFailure.clientFacing(failure, pool: pool, requestID: sink.context.requestID, logger: logger)
             metrics.forwardUpstreamError(prefix: prefix, kind: e.details.first { $0.0 == "error_code" }.flatMap { $0.1.stringValue } ?? e.code)
             await fail(sink, e, format: nil)
         }

@@ -28,12 +28,13 @@ final class Daemon: IOHandler, @unchecked Sendable {
     func start(listenFD: Int32, ipv6: Bool, limits: HTTPLimits, connectionLimit: Int) throws {
         let me = Unmanaged.passUnretained(self).toOpaque()
         let credentials = server.tls?.credentials
+        let priorities = server.tls?.settings.priorities ?? TLSSettings.defaultPriorities
         let started = (credentials?.certificatePEM ?? []).withUnsafeBufferPointer { cert in
             (credentials?.keyPEM ?? []).withUnsafeBufferPointer { key in
                 wrpc_mhd_start(listenFD, ipv6 ? 1 : 0, UInt32(connectionLimit), UInt32(limits.idleTimeoutSeconds),
                                limits.maxHeaderBytes, MHDCallbacks.access, me, MHDCallbacks.completed, me,
                                credentials == nil ? nil : cert.baseAddress, credentials == nil ? nil : key.baseAddress,
-                               wrpc_tls_priorities(), MHDCallbacks.connection, me, MHDCallbacks.uriLogger, me)
+                               priorities, MHDCallbacks.connection, me, MHDCallbacks.uriLogger, me)
             }
         }
         guard let mhd = started else {

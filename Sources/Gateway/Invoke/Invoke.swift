@@ -100,14 +100,19 @@ extension Gateway {
             case .failure(let e): return .failure(e)
             case .success(let m): member = m
             }
+            // Every URL is checked before any is fetched; what is fetched is
+            // the normalised URL that was checked.
+            var checked: [(stream: URLStream, url: NormalizedURL)] = []
             for stream in urlStreams {
-                if let refusal = config.urlFetch.refusal(stream.url) {
-                    return .failure(GatewayError(400, "invalid_argument", refusal, details: [("url", .string(stream.url))]))
+                switch config.urlFetch.check(stream.url) {
+                case .success(let url): checked.append((stream, url))
+                case .failure(let refusal):
+                    return .failure(GatewayError(400, "invalid_argument", refusal.description, details: [("url", .string(stream.url))]))
                 }
             }
             // Every URL must answer well before the backend is dialled.
-            for stream in urlStreams {
-                switch await openURL(stream.url) {
+            for (stream, url) in checked {
+                switch await openURL(url) {
                 case .success(let transfer): feeds.append(Feed(path: stream.path, source: transfer))
                 case .failure(let e):
                     for feed in feeds { feed.source.stop() }
@@ -152,16 +157,25 @@ extension Gateway {
                                  handles: returnsHandles[callable.index] ? resourceTokens : nil))
     }
 
-    /// Starts fetching `url`, following redirects (each re-checked against
-    /// the allowlist) until a response that is not one; fails on any error
-    /// or a status of 400 or more.
-    func openURL(_ url: String) async -> Result<Transfer, GatewayError> {
-        var current = url
-        for _ in 0...config.urlFetch.maxRedirects {
-            let transfer = Transfer(url: current, limits: config.urlFetch.limits)
+    /// Starts fetching `url`, following redirects (each normalised and
+    /// re-checked against the allowlist) until a response that is not one;
+    /// fails on any error or a status of 400 or more. An internal address
+    /// is refused where curl connects unless the policy allows them: the
+    /// client's own URL gets a 400 (as one outside the allowlist), a
+    /// redirect there a 502 (as one elsewhere).
+    func openURL(_ url: NormalizedURL) async -> Result<Transfer, GatewayError> {
+        var current = url.text
+        for hop in 0...config.urlFetch.maxRedirects {
+            let transfer = Transfer(url: current, limits: config.urlFetch.limits,
+                                    allowInternalAddresses: config.urlFetch.allowInternalAddresses)
             transfer.start()
-            let head = await transfer.head()
+            let head = await transfer.responseHead()
             let details: [(String, JSONValue)] = [("url", .string(current))]
+            if head.failureKind == .internalAddress {
+                let message = "\(current) resolves to a loopback, private, link-local or other internal address, which this gateway does not fetch"
+                return .failure(hop == 0 ? GatewayError(400, "invalid_argument", message, details: details)
+                                         : GatewayError(502, "upstream_fetch", "a redirect led to \(message)", details: details))
+            }
             if let failure = head.failure {
                 return .failure(GatewayError(502, "upstream_fetch", "fetching \(current) failed: \(failure)", details: details))
             }
@@ -174,11 +188,12 @@ extension Gateway {
                 guard let next = done.redirect else {
                     return .failure(GatewayError(502, "upstream_fetch", "\(current) answered HTTP \(status) without a usable Location", details: details))
                 }
-                if let refusal = config.urlFetch.refusal(next) {
+                switch config.urlFetch.check(next) {
+                case .success(let normalized): current = normalized.text
+                case .failure(let refusal):
                     return .failure(GatewayError(502, "upstream_fetch", "\(current) redirects elsewhere, and \(refusal)",
                                                  details: details + [("redirect", .string(next))]))
                 }
-                current = next
                 continue
             }
             if status >= 400 {
@@ -187,7 +202,7 @@ extension Gateway {
             }
             return .success(transfer)
         }
-        return .failure(GatewayError(502, "upstream_fetch", "\(url): more than \(config.urlFetch.maxRedirects) redirects", details: [("url", .string(url))]))
+        return .failure(GatewayError(502, "upstream_fetch", "\(url): more than \(config.urlFetch.maxRedirects) redirects", details: [("url", .string(url.text))]))
     }
 
     /// Other parameters from `?args=` (a JSON object), the raw one from the body.

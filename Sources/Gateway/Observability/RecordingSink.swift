@@ -97,11 +97,12 @@ final class RecordingSink: ResponseSink {
 
     /// The headers middleware added, but for those the answer sets itself
     /// (a route's own policy, such as the console's stricter CSP, wins),
-    /// then the request id.
+    /// then the request id. `Vary` is a list that adds up (RFC 9110
+    /// §12.5.5): a backend's own does not replace the edge's.
     private func withContextHeaders(_ headers: [(String, String)]) -> [(String, String)] {
         let added = context.responseHeaders
         guard !added.isEmpty else { return headers + [("X-Request-Id", context.requestID)] }
-        let own = Set(headers.map { $0.0.lowercased() })
+        let own = Set(headers.map { $0.0.lowercased() }).subtracting(["vary"])
         return headers + added.filter { !own.contains($0.0.lowercased()) } + [("X-Request-Id", context.requestID)]
     }
 

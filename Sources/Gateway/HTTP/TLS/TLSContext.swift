@@ -11,6 +11,13 @@ public final class TLSContext: Sendable {
     private let current: Locked<TLSCredentials>
 
     public init(_ settings: TLSSettings) throws {
+        var errorAt = 0
+        let r = wrpc_tls_priorities_check(settings.priorities, &errorAt)
+        guard r == 0 else {
+            let at = settings.priorities.utf8.dropFirst(errorAt)
+            throw GatewaySetupError("--tls-priorities: GnuTLS refuses `\(String(decoding: at, as: UTF8.self))`: \(String(cString: wrpc_tls_error(r)))")
+        }
+        if let age = settings.hstsMaxAge, age < 0 { throw GatewaySetupError("--hsts-max-age must not be negative") }
         self.settings = settings
         current = Locked(try TLSCredentials(settings))
     }
