@@ -27,15 +27,7 @@ import WRPCTransport
         }
     }
 
-    @Test func pinnedCallsReachTheirMemberWhateverItsState() async throws {
-        let first = try Replica(host: "127.0.0.1")
-        let second = try Replica(host: "127.0.0.2", port: first.port)
-        defer {
-            first.release()
-            second.release()
-            first.stop()
-            second.stop()
-        }
+    @Test func pinnedCallsReachTheirMemberWhateverItsState() async throws { try await withTwoHosts { first, second in
         let resolver = StubResolver(["127.0.0.1", "127.0.0.2"])
         let pool = try makePool(urls: ["tcp://backends.test:\(first.port)"],
                                 settings: settings(.roundRobin, ejectBase: .seconds(60), ejectMax: .seconds(60), dnsRefresh: .milliseconds(50)),
@@ -64,5 +56,5 @@ import WRPCTransport
         #expect(pool.state(of: first.url) == .ejected)
         await Self.expectUnavailable(pool, first.url, saying: "ejected")
         #expect(second.calls.load(ordering: .relaxed) == 11)
-    }
+    } }
 }

@@ -84,3 +84,17 @@ func settings(_ balance: Balance = .powerOfTwoChoices, ejectBase: Duration = .mi
 func makePool(urls: [String], settings: PoolSettings = PoolSettings(), resolver: any HostResolver = SystemResolver()) throws -> BackendPool {
     try BackendPool(urls: urls, settings: settings, resolver: resolver, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
 }
+
+/// Two replicas on one port, 127.0.0.1 and 127.0.0.2, as two pods behind a
+/// headless Service; released and stopped after `body`.
+func withTwoHosts(_ body: (_ first: Replica, _ second: Replica) async throws -> Void) async throws {
+    let first = try Replica(host: "127.0.0.1")
+    let second = try Replica(host: "127.0.0.2", port: first.port)
+    defer {
+        first.release()
+        second.release()
+        first.stop()
+        second.stop()
+    }
+    try await body(first, second)
+}
