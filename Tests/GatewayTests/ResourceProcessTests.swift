@@ -17,9 +17,11 @@ import Testing
     }
 
     /// `serve` in front of `targets`, with these extra arguments.
-    static func gateway(_ targets: [String], _ extra: [String]) async throws -> (process: GatewayProcess, port: Int) {
+    static func gateway(_ targets: [String], _ extra: [String],
+                        environment: [String: String] = [:]) async throws -> (process: GatewayProcess, port: Int) {
         let process = try GatewayProcess(["serve", "--wit", "demo/wit", "--target", targets.joined(separator: ","),
-                                          "--listen", "127.0.0.1:0", "--threads", "1", "--balance", "round-robin"] + extra)
+                                          "--listen", "127.0.0.1:0", "--threads", "1", "--balance", "round-robin"] + extra,
+                                         environment: environment)
         do {
             return (process, try await process.listeningPort())
         } catch {
@@ -86,7 +88,8 @@ import Testing
         }
     }
 
-    /// Two gateway processes with one key file: a token from either works on
+    /// Two gateway processes with one key file (one given it by the flag, the
+    /// other by the variable): a token from either works on
     /// the other and reaches the same backend; one with another key, or with
     /// none (a key of its own), refuses it with 400.
     @Test func tokensWorkAcrossGatewayProcessesSharingAKeyFile() async throws {
@@ -98,7 +101,7 @@ import Testing
         defer { for f in [shared, otherKey] { try? FileManager.default.removeItem(atPath: f) } }
         let one = try await Self.gateway(urls, ["--resource-key-file", shared])
         defer { one.process.stop() }
-        let two = try await Self.gateway(urls, ["--resource-key-file", shared])
+        let two = try await Self.gateway(urls, [], environment: ["WRPC_GATEWAY_RESOURCE_KEY_FILE": shared])
         defer { two.process.stop() }
         let stranger = try await Self.gateway(urls, ["--resource-key-file", otherKey])
         defer { stranger.process.stop() }
