@@ -50,9 +50,12 @@ post "variant" 200 '{"tag":"rectangle","val":[1.5,2.0]}' "/invoke/$TYPES/echo-va
 post "u64 max stays exact" 200 '18446744073709551615' "/invoke/$TYPES/echo-u64" '{"n":"18446744073709551615"}'
 post "nested option" 200 '{"tag":"some","val":null}' "/invoke/$TYPES/echo-option" '{"o":{"tag":"some","val":null}}'
 post "no result answers 204" 204 '' "/invoke/$TYPES/nothing" ''
-post "resource: open a bucket" 200 '{"tag":"ok","val":"c21va2U="}' "/invoke/$KV/open" '{"identifier":"smoke"}'
-post "resource method by alias" 200 '{"tag":"ok"}' "/invoke/$KV/bucket.set" '{"self":"c21va2U=","key":"k","value":"dmFsdWU="}'
-post "resource method by wire name, percent-encoded" 200 '{"tag":"ok","val":"dmFsdWU="}' "/invoke/$KV/%5Bmethod%5Dbucket.get" '{"self":"c21va2U=","key":"k"}'
+post "resource: open a bucket" 200 '{"tag":"ok","val":"' "/invoke/$KV/open" '{"identifier":"smoke"}'
+# The handle is the opaque token `open` gave, passed back as it is.
+bucket=$(sed -n 's/.*"val":"\([A-Za-z0-9_-]*\)".*/\1/p' "$tmp/body")
+post "resource method by alias" 200 '{"tag":"ok"}' "/invoke/$KV/bucket.set" '{"self":"'"$bucket"'","key":"k","value":"dmFsdWU="}'
+post "resource method by wire name, percent-encoded" 200 '{"tag":"ok","val":"dmFsdWU="}' "/invoke/$KV/%5Bmethod%5Dbucket.get" '{"self":"'"$bucket"'","key":"k"}'
+post "a handle the gateway did not issue" 400 '"path":"/self"' "/invoke/$KV/bucket.get" '{"self":"c21va2U=","key":"k"}'
 post "WIT-level error is still a 200" 200 '{"tag":"err","val":{"tag":"access-denied"}}' "/invoke/$KV/open" '{"identifier":"private"}'
 post "stream<u64> result as a JSON array" 200 '[1,2,3]' "/invoke/$BLOBS/count" '{"n":3}' -H 'Accept: application/json'
 post "stream<u64> result as NDJSON" 200 '3' "/invoke/$BLOBS/count" '{"n":3}'

@@ -52,12 +52,22 @@ base="http://127.0.0.1:$port"
 tuple_ops=$("$venv/bin/python" scripts/openapi_responses.py list openapi/demo.json)
 exclude=(); include=()
 for op in $tuple_ops; do exclude+=(--exclude-operation-id "$op"); include+=(--include-operation-id "$op"); done
+# A resource handle parameter takes only a token the gateway issued (in a
+# result); a made-up one that fits the schema is rightly a 400. Those
+# operations run without the check that schema-valid requests succeed.
+handle_ops=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(op["operationId"] for path in d["paths"].values() for op in path.values()
+               if "wrpc-resource-handle" in json.dumps(op.get("requestBody", {}))))' openapi/demo.json)
+handles=()
+for op in $handle_ops; do exclude+=(--exclude-operation-id "$op"); handles+=(--include-operation-id "$op"); done
 # Deterministic by default, so CI checks what was checked before it; set
 # SCHEMATHESIS_SEED (and SCHEMATHESIS_EXAMPLES) to explore further.
 if [ -n "${SCHEMATHESIS_SEED:-}" ]; then generation=(--seed "$SCHEMATHESIS_SEED"); else generation=(--generation-deterministic); fi
 common=(--checks all --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" --workers 2 --phases examples,fuzzing "${generation[@]}" --warnings off)
 "$venv/bin/schemathesis" run "$base/openapi.json" "${common[@]}" "${exclude[@]}"
 "$venv/bin/schemathesis" run "$base/openapi.json" "${common[@]}" --exclude-checks response_schema_conformance "${include[@]}"
+"$venv/bin/schemathesis" run "$base/openapi.json" "${common[@]}" --exclude-checks positive_data_acceptance "${handles[@]}"
 "$venv/bin/python" scripts/openapi_responses.py check openapi/demo.json "$base"
 
 # 3. With an API key: the served document declares its security schemes and

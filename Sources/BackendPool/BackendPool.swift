@@ -32,10 +32,10 @@ public final class BackendPool: ClientTransport {
     private let resolver: any HostResolver
     private let factory: any MetricsFactory
     private let logger: Logger
-    private let members = Locked<[Backend]>([])
+    let members = Locked<[Backend]>([])
     private let nextTurn = Atomic<Int>(0)
     /// Open once every hostname has had its first answer (or failed to).
-    private let resolved: Latch
+    let resolved: Latch
     private let refresher = Locked<Task<Void, Never>?>(nil)
     private let stopped = Atomic<Bool>(false)
     /// Whether the last pick found the pool in panic (logged when it changes).
@@ -81,21 +81,33 @@ public final class BackendPool: ClientTransport {
         var tried: [Backend] = []
         var failures: [String] = []
         while let member = pick(excluding: tried) {
-            let lease = Lease(member, pool: self)
             do {
-                let stream = try await member.transport.connect(deadline: .now + settings.connectTimeout)
-                PoolCall.current?.served(by: lease)
-                return PooledStream(inner: stream, lease: lease)
+                return try await dial(member)
+            } catch is CancellationError {
+                throw CancellationError()
             } catch {
-                lease.end()
-                if Task.isCancelled || error is CancellationError { throw CancellationError() }
-                member.metrics.error("connect")
                 failures.append("\(error)")
-                eject(member, reason: "\(error)", cause: .connect)
                 tried.append(member)
             }
         }
         throw ConnectError.unavailable(unavailable(after: failures))
+    }
+
+    /// A connection to `member`, counted as its call; a member that fails
+    /// to open one is ejected, and the error thrown.
+    func dial(_ member: Backend) async throws -> any ByteStream {
+        let lease = Lease(member, pool: self)
+        do {
+            let stream = try await member.transport.connect(deadline: .now + settings.connectTimeout)
+            PoolCall.current?.served(by: lease)
+            return PooledStream(inner: stream, lease: lease)
+        } catch {
+            lease.end()
+            if Task.isCancelled || error is CancellationError { throw CancellationError() }
+            member.metrics.error("connect")
+            eject(member, reason: "\(error)", cause: .connect)
+            throw error
+        }
     }
 
     /// A member for the next call, among the ones that take calls and were
@@ -129,7 +141,7 @@ public final class BackendPool: ClientTransport {
     /// few members is more likely wrong (every member slow under one load)
     /// than right, and a call on a slow member beats a 503; a member that
     /// refuses connections is never called.
-    private func routable(_ all: [Backend]) -> [Backend] {
+    func routable(_ all: [Backend]) -> [Backend] {
         let healthy = all.filter(\.isAvailable)
         let live = all.count { !$0.isDraining }
         let panic = healthy.count * 100 < settings.panicThresholdPercent * live && all.contains(where: \.isOutForFailures)

@@ -18,6 +18,12 @@ public final class Gateway: Sendable {
     public let pools: [BackendPool]
     /// Each function's pool, by `CallableFunction.index`.
     let functionPools: [BackendPool]
+    /// Signs and opens resource handle tokens.
+    let resourceTokens: ResourceTokens
+    /// Whether each function's parameters, and its result, may hold a
+    /// handle, by `CallableFunction.index`: calls without any skip tokens.
+    let takesHandles: [Bool]
+    let returnsHandles: [Bool]
     /// Each instance's pool, for readiness.
     let instancePools: [String: BackendPool]
     /// The forwards, longest prefix first, with each one's pool and counters.
@@ -86,6 +92,9 @@ public final class Gateway: Sendable {
         self.pools = pools
         self.instancePools = instancePools
         functionPools = table.functions.map { instancePools[$0.instance]! }
+        resourceTokens = ResourceTokens(key: config.resourceKey ?? .random())
+        takesHandles = table.functions.map { $0.function.params.contains { $0.type.containsHandle } }
+        returnsHandles = table.functions.map { $0.function.result?.containsHandle ?? false }
         openAPI = OpenAPIDocument.generate(table: table, title: resolve.map { "wrpc-gateway: \($0.main.name)" } ?? "wrpc-gateway",
                                            urlStreams: !config.urlFetch.allowedPrefixes.isEmpty, security: OpenAPISecurity(config.edge))
         var edgeConfig = config.edge

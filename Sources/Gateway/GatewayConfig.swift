@@ -36,6 +36,9 @@ public struct GatewayConfig: Sendable {
     public var edge = EdgeConfig()
     /// HTTPS instead of HTTP, when set.
     public var tls: TLSSettings?
+    /// Signs the resource handle tokens; replicas behind one address need
+    /// the same. nil: a random key of this process.
+    public var resourceKey: ResourceKey?
     /// Whether `/readyz` names the backends (their addresses and why they
     /// are out) to every caller, not only to authenticated ones.
     public var readyzDetails = false

@@ -135,7 +135,7 @@ struct SecurityOptions: ParsableArguments {
         return JWTSettings(jwks: try Self.read(path, "--jwt-jwks-file"), issuer: issuer, audience: audience, leeway: .seconds(leeway))
     }
 
-    private static func read(_ path: String, _ flag: String) throws -> String {
+    static func read(_ path: String, _ flag: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(flag) \(path): cannot read the file") }
         return String(decoding: data, as: UTF8.self)
     }

@@ -104,6 +104,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Below this percentage of healthy backends a pool also calls those out for failed calls (env WRPC_GATEWAY_PANIC_THRESHOLD_PERCENT). [default: 50]")
     var panicThresholdPercent: Int?
 
+    @Option(help: "A file holding the secret (at least 32 bytes) that signs resource handle tokens; replicas behind one address need the same (env WRPC_GATEWAY_RESOURCE_KEY_FILE). [default: a random key per process: tokens do not survive a restart or work on another replica]")
+    var resourceKeyFile: String?
+
     @Option(help: "Log format: text or json (env WRPC_GATEWAY_LOG_FORMAT). [default: text]")
     var logFormat: String?
 
@@ -163,6 +166,13 @@ struct ServerOptions: ParsableArguments {
         config.pool.panicThresholdPercent = try Environment.pick(panicThresholdPercent, "panic-threshold-percent", default: 50, parse: Int.init)
         guard (0...100).contains(config.pool.maxEjectionPercent), (0...100).contains(config.pool.panicThresholdPercent) else {
             throw CLIError("--max-ejection-percent and --panic-threshold-percent must be between 0 and 100")
+        }
+        config.resourceKey = try (resourceKeyFile ?? Environment.value("resource-key-file")).map { path in
+            do {
+                return try ResourceKey(secret: try SecurityOptions.read(path, "--resource-key-file"))
+            } catch let error as GatewaySetupError {
+                throw CLIError("--resource-key-file \(path): \(error)")
+            }
         }
     }
 

@@ -9,15 +9,7 @@ import WRPCTransport
     /// calls, the call in flight on it finishes — and then leaves; one that
     /// comes back joins again. Two replicas on one port, 127.0.0.1 and
     /// 127.0.0.2, as two pods behind a headless Service.
-    @Test func membersFollowTheNamesAnswers() async throws {
-        let first = try Replica(host: "127.0.0.1")
-        let second = try Replica(host: "127.0.0.2", port: first.port)
-        defer {
-            first.release()
-            second.release()
-            first.stop()
-            second.stop()
-        }
+    @Test func membersFollowTheNamesAnswers() async throws { try await withTwoHosts { first, second in
         let resolver = StubResolver(["127.0.0.1"])
         let refresh = Duration.milliseconds(50)
         let pool = try makePool(urls: ["tcp://backends.test:\(first.port)"], settings: settings(.roundRobin, dnsRefresh: refresh),
@@ -49,7 +41,7 @@ import WRPCTransport
 
         resolver.set(["127.0.0.1", "127.0.0.2"])
         #expect(await eventually(by: later) { pool.status.count == 2 && pool.status.allSatisfy { $0.state == .healthy } })
-    }
+    } }
 
     /// A failed lookup keeps the members it had.
     @Test func failedLookupKeepsMembers() async throws {

@@ -107,3 +107,17 @@ func outlierSettings(failures: Int, hungAfter: Duration, maxEjectionPercent: Int
     s.panicThresholdPercent = panicThresholdPercent
     return s
 }
+
+/// Two replicas on one port, 127.0.0.1 and 127.0.0.2, as two pods behind a
+/// headless Service; released and stopped after `body`.
+func withTwoHosts(_ body: (_ first: Replica, _ second: Replica) async throws -> Void) async throws {
+    let first = try Replica(host: "127.0.0.1")
+    let second = try Replica(host: "127.0.0.2", port: first.port)
+    defer {
+        first.release()
+        second.release()
+        first.stop()
+        second.stop()
+    }
+    try await body(first, second)
+}

@@ -22,6 +22,7 @@ from harness import DEADLINE, Demo, args, browser, field, invoke, open_console, 
 GREETER = "wrpc-gateway:demo/greeter@0.1.0"
 TYPES = "wrpc-gateway:demo/types@0.1.0"
 BLOBS = "wrpc-gateway:demo/blobs@0.1.0"
+KEYVALUE = "wrpc-gateway:demo/keyvalue@0.1.0"
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +221,27 @@ def test_bytes_as_text_and_from_a_file(page):
     code, _, output = invoke(page, u)
     assert code == "200"
     assert json.loads(output) == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def test_a_handle_from_a_result_is_pasted_into_a_method(page):
+    """A resource handle field is a text box for the token a result gave."""
+    opener = panel(page, f"{KEYVALUE}/open")
+    type_into(field(opener, "/identifier"), "console")
+    code, _, output = invoke(page, opener)
+    assert code == "200"
+    token = json.loads(output)["val"]
+    setter = panel(page, f"{KEYVALUE}/bucket.set")
+    handle = field(setter, "/self")
+    assert handle.get_attribute("placeholder") == "a handle, as a result gave it"
+    type_into(handle, token)
+    type_into(field(setter, "/key"), "k")
+    type_into(field(setter, "/value"), "v")
+    wait(page, lambda d: args(setter) == {"self": token, "key": "k", "value": "dg=="}, "the form did not write the handle as given")
+    assert invoke(page, setter)[:2] == ("200", "done")
+    getter = panel(page, f"{KEYVALUE}/bucket.get")
+    type_into(field(getter, "/self"), token)
+    type_into(field(getter, "/key"), "k")
+    assert json.loads(invoke(page, getter)[2]) == {"tag": "ok", "val": "dg=="}
 
 
 def test_form_kinds_write_the_json_mapping(page):

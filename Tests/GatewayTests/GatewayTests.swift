@@ -12,17 +12,20 @@ import WRPCTransport
     @Test func everyDemoFunctionOverHTTP() async throws {
         let stack = try Stack()
         let port = stack.port
+        // A handle is the token `open` gave.
+        let opened = try await post(port, keyvalue, "open", "{\"identifier\":\"http\"}")
+        let handle = try #require(opened.json?["val"]?.stringValue, "\(opened.text)")
+        #expect(opened.text == "{\"tag\":\"ok\",\"val\":\"\(handle)\"}")
         var calls: [(String, String, String, Int, String)] = [
             (greeter, "hello", "{\"name\":\"HTTP\"}", 200, "\"Hello, HTTP!\""),
             (greeter, "hello", "[\"array form\"]", 200, "\"Hello, array form!\""),
             (types, "extremes", "", 200, "[18446744073709551615,-9223372036854775808,9223372036854775807]"),
             (types, "nothing", "", 204, ""),
             (types, "echo-floats", "{\"a\":\"NaN\",\"b\":-0.0}", 200, "[\"NaN\",-0.0]"),
-            (keyvalue, "open", "{\"identifier\":\"http\"}", 200, "{\"tag\":\"ok\",\"val\":\"aHR0cA==\"}"),
-            (keyvalue, "bucket.set", "{\"self\":\"aHR0cA==\",\"key\":\"k\",\"value\":\"dg==\"}", 200, "{\"tag\":\"ok\"}"),
-            (keyvalue, "%5Bmethod%5Dbucket.get", "{\"self\":\"aHR0cA==\",\"key\":\"k\"}", 200, "{\"tag\":\"ok\",\"val\":\"dg==\"}"),
-            (keyvalue, "[method]bucket.exists", "{\"self\":\"aHR0cA==\",\"key\":\"k\"}", 200, "{\"tag\":\"ok\",\"val\":true}"),
-            (keyvalue, "bucket.list-keys", "{\"self\":\"aHR0cA==\"}", 200, "{\"tag\":\"ok\",\"val\":{\"keys\":[\"k\"],\"cursor\":null}}"),
+            (keyvalue, "bucket.set", "{\"self\":\"\(handle)\",\"key\":\"k\",\"value\":\"dg==\"}", 200, "{\"tag\":\"ok\"}"),
+            (keyvalue, "%5Bmethod%5Dbucket.get", "{\"self\":\"\(handle)\",\"key\":\"k\"}", 200, "{\"tag\":\"ok\",\"val\":\"dg==\"}"),
+            (keyvalue, "[method]bucket.exists", "{\"self\":\"\(handle)\",\"key\":\"k\"}", 200, "{\"tag\":\"ok\",\"val\":true}"),
+            (keyvalue, "bucket.list-keys", "{\"self\":\"\(handle)\"}", 200, "{\"tag\":\"ok\",\"val\":{\"keys\":[\"k\"],\"cursor\":null}}"),
             (keyvalue, "open", "{\"identifier\":\"private-x\"}", 200, "{\"tag\":\"err\",\"val\":{\"tag\":\"access-denied\"}}"),
             (blobs, "count", "{\"n\":4}", 200, "1\n2\n3\n4\n"),
             (blobs, "download", "{\"n\":5}", 200, "\u{0}\u{1}\u{2}\u{3}\u{4}"),

@@ -36,6 +36,20 @@ import WIT
         await stack.stop()
     }
 
+    /// Handles are opaque strings (the gateway's tokens), not base64 bytes.
+    @Test func handlesAreOpaqueStrings() throws {
+        let doc = try Self.document(BoxReplica.wit)
+        let op = try #require(doc["paths"]?["/invoke/test:boxes/store@0.1.0/pair"]?["post"])
+        let props = try #require(op["requestBody"]?["content"]?["application/json"]?["schema"]?["oneOf"]?[0]?["properties"])
+        for name in ["a", "b"] {
+            #expect(props[name]?["type"]?.stringValue == "string")
+            #expect(props[name]?["contentEncoding"] == nil)
+            #expect(props[name]?["format"]?.stringValue == "wrpc-resource-handle")
+        }
+        let made = try #require(doc["paths"]?["/invoke/test:boxes/store@0.1.0/make"]?["post"]?["responses"]?["200"]?["content"]?["application/json"]?["schema"])
+        #expect(made["format"]?.stringValue == "wrpc-resource-handle", "\(made)")
+    }
+
     @Test func schemasFollowTheJSONMapping() throws {
         let doc = try Self.document("""
             package t:s@1.0.0;

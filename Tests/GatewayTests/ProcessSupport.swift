@@ -13,11 +13,15 @@ final class GatewayProcess: @unchecked Sendable {
     let process = Process()
     let logPath = NSTemporaryDirectory() + "gw-proc-\(UUID().uuidString.prefix(8)).log"
 
-    init(_ arguments: [String]) throws {
+    /// `environment` is added to the test process's own.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
         process.executableURL = URL(fileURLWithPath: gatewayExecutable())
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice

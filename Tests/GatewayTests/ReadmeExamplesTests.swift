@@ -36,6 +36,29 @@ import Testing
         await stack.stop()
     }
 
+    /// The resource example, run as one pasted script: a handle is the
+    /// token `open` gave, taken from its answer, never a literal.
+    @Test func resourceExampleWorksAsPasted() async throws {
+        let stack = try Stack()
+        let readme = try String(contentsOfFile: "README.md", encoding: .utf8)
+        let lines = readme.replacingOccurrences(of: "\\\n", with: " ").split(separator: "\n").map(String.init)
+            .filter { $0.contains("/keyvalue@0.1.0/") && ($0.hasPrefix("curl ") || $0.hasPrefix("BUCKET=")) }
+        #expect(lines.count == 4)
+        for line in lines where line.contains("\"self\"") {
+            #expect(line.contains("\"self\": \"'\"$BUCKET\"'\""), "a pasted handle only works on the gateway that gave it: \(line)")
+        }
+        // An `echo` after each answer: curl ends none with a newline.
+        let script = lines.map { $0.replacingOccurrences(of: "localhost:8080", with: "127.0.0.1:\(stack.port)") + ($0.hasPrefix("curl ") ? " && echo" : "") }
+            .joined(separator: "\n")
+        let result = try await Task.detached { try runSync("/bin/sh", ["-c", script]) }.value
+        #expect(result.status == 0, "\(result.stderr)")
+        let answers = result.stdout.split(separator: "\n").map(String.init)
+        #expect(answers.count == 3, "\(result.stdout)")
+        #expect(answers.first?.hasPrefix("{\"tag\":\"ok\",\"val\":\"") == true, "\(result.stdout)")
+        #expect(Array(answers.dropFirst()) == ["{\"tag\":\"ok\"}", "{\"tag\":\"ok\",\"val\":\"cmVk\"}"], "\(result.stdout)")
+        await stack.stop()
+    }
+
     @Test func countAnswersNDJSONByDefault() async throws {
         let stack = try Stack()
         let lines = try Self.commands(calling: "count").filter { !$0.contains("Accept") }

@@ -16,6 +16,7 @@ public struct StreamDecoder {
     let element: WITType?
     let path: [UInt32]
     let limits: DecoderLimits
+    let handles: (any HandleSealing)?
     private var buffer: [UInt8] = []
     /// Elements still to come in the current chunk; nil between chunks.
     private var remaining: UInt64?
@@ -26,10 +27,13 @@ public struct StreamDecoder {
     /// Bytes handed to an element's decoder at a time.
     static let elementSlice = 4096
 
-    public init(element: WITType?, path: [UInt32], limits: DecoderLimits = DecoderLimits()) {
+    /// `handles` turns handles in elements into tokens (see `ValueDecoder`).
+    public init(element: WITType?, path: [UInt32], limits: DecoderLimits = DecoderLimits(),
+                handles: (any HandleSealing)? = nil) {
         self.element = element
         self.path = path
         self.limits = limits
+        self.handles = handles
     }
 
     private var isBytes: Bool {
@@ -88,7 +92,7 @@ public struct StreamDecoder {
             }
             if current == nil {
                 current = ValueDecoder(types: [element ?? .tuple([])], shape: .bare, indexed: false,
-                                       basePath: path + [index], limits: limits)
+                                       basePath: path + [index], limits: limits, handles: handles)
             }
             // The element decoder is handed small slices, not all that is
             // buffered: it keeps what it is given, and handing it the whole

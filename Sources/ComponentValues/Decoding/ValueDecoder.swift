@@ -59,6 +59,8 @@ public struct ValueDecoder {
     let indexed: Bool
     let basePath: [UInt32]
     let limits: DecoderLimits
+    /// Turns handles into tokens; nil: handles are base64.
+    let handles: (any HandleSealing)?
 
     private var buffer: [UInt8] = []
     private var pos = 0
@@ -72,13 +74,14 @@ public struct ValueDecoder {
     public private(set) var isComplete = false
 
     public init(types: [WITType], shape: Shape, indexed: Bool = true, basePath: [UInt32] = [],
-                limits: DecoderLimits = DecoderLimits()) {
+                limits: DecoderLimits = DecoderLimits(), handles: (any HandleSealing)? = nil) {
         precondition(shape.isBare ? types.count == 1 : true, "a bare root holds exactly one value")
         self.types = types
         self.shape = shape
         self.indexed = indexed
         self.basePath = basePath
         self.limits = limits
+        self.handles = handles
     }
 
     /// Bytes fed after the value was complete (the decoder never consumes them).
@@ -138,8 +141,11 @@ public struct ValueDecoder {
         case .primitive(let p):
             guard try primitive(p, b) else { return false }
             want = nil
-        case .list(.primitive(.u8)), .own, .borrow:
+        case .list(.primitive(.u8)):
             guard try byteList(b) else { return false }
+            want = nil
+        case .own(let resource), .borrow(let resource):
+            guard try handle(resource, b) else { return false }
             want = nil
         case .list(let element):
             guard let count = try length(b) else { return false }
@@ -421,15 +427,32 @@ public struct ValueDecoder {
 
     /// `list<u8>` or a handle: a length, then that many bytes, as base64.
     private mutating func byteList(_ b: UnsafeBufferPointer<UInt8>) throws(ValueError) -> Bool {
-        guard case .value(let count, let n) = try leb(b, bits: 32) else { return false }
-        guard UInt64(b.count - pos - n) >= count else { return false }
+        guard let bytes = try lengthPrefixedBytes(b) else { return false }
+        json.append(UInt8(ascii: "\""))
+        Base64.encode(bytes, into: &json)
+        json.append(UInt8(ascii: "\""))
+        return true
+    }
+
+    /// A handle: its bytes, as the sealing's token when there is one.
+    private mutating func handle(_ resource: Resource, _ b: UnsafeBufferPointer<UInt8>) throws(ValueError) -> Bool {
+        guard let handles else { return try byteList(b) }
+        guard let bytes = try lengthPrefixedBytes(b) else { return false }
+        json.append(UInt8(ascii: "\""))
+        json.append(contentsOf: handles.seal(bytes, resource: resource.origin.description).utf8)
+        json.append(UInt8(ascii: "\""))
+        return true
+    }
+
+    /// A length, then that many bytes, consumed; nil (nothing consumed)
+    /// until they have all arrived.
+    private mutating func lengthPrefixedBytes(_ b: UnsafeBufferPointer<UInt8>) throws(ValueError) -> UnsafeBufferPointer<UInt8>? {
+        guard case .value(let count, let n) = try leb(b, bits: 32) else { return nil }
+        guard UInt64(b.count - pos - n) >= count else { return nil }
         let start = pos + n
         let end = start + Int(count)
-        json.append(UInt8(ascii: "\""))
-        Base64.encode(UnsafeBufferPointer(rebasing: b[start..<end]), into: &json)
-        json.append(UInt8(ascii: "\""))
         pos = end
-        return true
+        return UnsafeBufferPointer(rebasing: b[start..<end])
     }
 
     private mutating func primitive(_ p: Primitive, _ b: UnsafeBufferPointer<UInt8>) throws(ValueError) -> Bool {

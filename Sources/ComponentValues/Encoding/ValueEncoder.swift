@@ -9,8 +9,18 @@ public enum ValueEncoder {
 
     /// Encodes the whole JSON text as one value of `type`.
     public static func encode(json: [UInt8], as type: WITType, into out: inout [UInt8]) throws(ValueError) {
+        var origins: [HandleOrigin] = []
+        try encode(json: json, as: type, into: &out, handles: nil, origins: &origins)
+    }
+
+    /// As above, with tokens for handles opened by `handles` (see
+    /// `encodeParameters`); pointers in `origins` are relative to the value.
+    public static func encode(json: [UInt8], as type: WITType, into out: inout [UInt8],
+                              handles: (any HandleSealing)?, origins: inout [HandleOrigin]) throws(ValueError) {
         try json.withUnsafeBufferPointer { (buffer) throws(ValueError) in
             var t = Transcoder(JSONReader(buffer))
+            t.handles = handles
+            defer { origins += t.origins }
             try t.value(type, into: &out)
             try t.reader.expectEnd()
         }
@@ -28,10 +38,26 @@ public enum ValueEncoder {
     /// pending and listed in `urlStreams` (nil: such values are refused).
     public static func encodeParameters(json: [UInt8], params: [Function.Param], into out: inout [UInt8],
                                         urlStreams: inout [URLStream]?) throws(ValueError) {
+        var origins: [HandleOrigin] = []
+        try encodeParameters(json: json, params: params, into: &out, urlStreams: &urlStreams, handles: nil, origins: &origins)
+    }
+
+    /// As above; with `handles`, every `own`/`borrow` value is a token it
+    /// opens, and each one's origin and JSON Pointer is added to `origins`
+    /// (a caller that sends the call where its handles came from). Pass
+    /// `handles` only for parameters that hold handles: it costs pointer
+    /// tracking over the whole value.
+    public static func encodeParameters(json: [UInt8], params: [Function.Param], into out: inout [UInt8],
+                                        urlStreams: inout [URLStream]?, handles: (any HandleSealing)?,
+                                        origins: inout [HandleOrigin]) throws(ValueError) {
         try json.withUnsafeBufferPointer { (buffer) throws(ValueError) in
             var t = Transcoder(JSONReader(buffer))
             t.urlStreams = urlStreams
-            defer { urlStreams = t.urlStreams }
+            t.handles = handles
+            defer {
+                urlStreams = t.urlStreams
+                origins += t.origins
+            }
             // Only a truly empty body means "no parameters"; whitespace is not JSON.
             if buffer.isEmpty {
                 if let first = params.first(where: { !$0.type.isOption }) {
@@ -116,6 +142,12 @@ struct Transcoder {
     /// tracked only when this is set.
     var urlStreams: [URLStream]?
     var path: [UInt32] = []
+    /// Opens handle tokens; nil when handles are base64 bytes. The JSON
+    /// Pointer (`pointer`) is tracked only when this is set.
+    var handles: (any HandleSealing)?
+    var pointer: [String] = []
+    /// Each opened handle's origin and place.
+    var origins: [HandleOrigin] = []
     /// Reused for member names and other short-lived text.
     var scratch: [UInt8] = []
 
@@ -127,8 +159,20 @@ struct Transcoder {
     /// only when URL streams are being collected. An option, result or
     /// variant payload (`index` nil) adds no path element, as the Go peers
     /// send it (see `ValueDecoder.currentPath`).
+    /// `name` is the child's JSON Pointer component when it is not `index`
+    /// (a member name, `val`), tracked only when handles are opened.
     @inline(__always)
-    mutating func child(_ index: Int?, _ type: WITType, into out: inout [UInt8]) throws(ValueError) {
+    mutating func child(_ index: Int?, _ type: WITType, named name: String? = nil, into out: inout [UInt8]) throws(ValueError) {
+        if handles != nil, let component = name ?? index.map(String.init) {
+            pointer.append(component)
+            defer { pointer.removeLast() }
+            return try wirePathChild(index, type, into: &out)
+        }
+        try wirePathChild(index, type, into: &out)
+    }
+
+    @inline(__always)
+    private mutating func wirePathChild(_ index: Int?, _ type: WITType, into out: inout [UInt8]) throws(ValueError) {
         guard urlStreams != nil, let index else { return try value(type, into: &out) }
         path.append(UInt32(truncatingIfNeeded: index))
         defer { path.removeLast() }
@@ -207,8 +251,12 @@ struct Transcoder {
             writeUnsignedLEB(UInt64(index), into: &out)
         case .flags(let f):
             try flags(f, into: &out)
-        case .own, .borrow:
-            try bytes(into: &out, what: "a resource handle (base64)")
+        case .own(let resource), .borrow(let resource):
+            if let handles {
+                try token(of: resource, handles, into: &out)
+            } else {
+                try bytes(into: &out, what: "a resource handle (base64)")
+            }
         case .future(let inner):
             out.append(1)
             if let inner {
@@ -228,6 +276,23 @@ struct Transcoder {
             case nil: try unitList(into: &out)
             }
         }
+    }
+
+    /// A handle given as a token: its bytes go out, its origin is noted.
+    mutating func token(of resource: Resource, _ handles: any HandleSealing, into out: inout [UInt8]) throws(ValueError) {
+        guard try reader.peekKind() == .string else { throw mismatch("a resource handle (a string from the gateway)") }
+        let at = reader.pos
+        let text = try reader.readString(into: &scratch)
+        let opened: OpenedHandle
+        do throws(HandleRefusal) {
+            opened = try handles.open(text, resource: resource.origin.description)
+        } catch {
+            reader.pos = at
+            throw invalid(error.message)
+        }
+        writeUnsignedLEB(UInt64(opened.bytes.count), into: &out)
+        out.append(contentsOf: opened.bytes)
+        origins.append(HandleOrigin(origin: opened.origin, pointer: ValueError(.invalidValue, "", components: pointer).pointer))
     }
 
     /// `{"url": "…"}` for a `stream<u8>`: pending, to be fed from that URL.
@@ -551,7 +616,11 @@ struct Transcoder {
                     try t.reader.expect(UInt8(ascii: ":"), "`:` after a member name")
                     // As the pair `[key, value]` of element `count`.
                     if t.urlStreams != nil { t.path += [UInt32(truncatingIfNeeded: count), 1] }
-                    defer { if t.urlStreams != nil { t.path.removeLast(2) } }
+                    if t.handles != nil { t.pointer.append(name) }
+                    defer {
+                        if t.urlStreams != nil { t.path.removeLast(2) }
+                        if t.handles != nil { t.pointer.removeLast() }
+                    }
                     do throws(ValueError) { try t.value(value, into: &out) } catch { throw error.inside(name) }
                     count += 1
                 } while try t.reader.nextMember()
@@ -639,7 +708,7 @@ struct Transcoder {
                 }
                 seen[index] = true
                 if index == next {
-                    do throws(ValueError) { try child(index, list.type(index), into: &out) } catch { throw error.inside(key) }
+                    do throws(ValueError) { try child(index, list.type(index), named: key, into: &out) } catch { throw error.inside(key) }
                     next += 1
                     while let early = parked.removeValue(forKey: next) {
                         out.append(contentsOf: early)
@@ -647,7 +716,7 @@ struct Transcoder {
                     }
                 } else {
                     var aside: [UInt8] = []
-                    do throws(ValueError) { try child(index, list.type(index), into: &aside) } catch { throw error.inside(key) }
+                    do throws(ValueError) { try child(index, list.type(index), named: key, into: &aside) } catch { throw error.inside(key) }
                     parked[index] = aside
                 }
             } while try reader.nextMember()
@@ -745,7 +814,7 @@ struct Transcoder {
 
     private mutating func payload(_ type: WITType?, into out: inout [UInt8]) throws(ValueError) {
         if let type {
-            do throws(ValueError) { try child(nil, type, into: &out) } catch { throw error.inside("val") }
+            do throws(ValueError) { try child(nil, type, named: "val", into: &out) } catch { throw error.inside("val") }
         } else {
             guard try reader.peekKind() == .null else { throw mismatch("no `val` (this case has no payload)").inside("val") }
             try reader.readNull()

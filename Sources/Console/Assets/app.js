@@ -190,7 +190,7 @@
       case 'string':
         if (s.contentEncoding === 'base64') return { k: 'bytes', s };
         if (s.enum) return { k: 'enum', s };
-        return { k: 'string', s, char: s.maxLength === 1 };
+        return { k: 'string', s, char: s.maxLength === 1, handle: s.format === 'wrpc-resource-handle' };
       case 'array':
         if (s.prefixItems) return { k: 'tuple', s, items: s.prefixItems };
         if (s.uniqueItems && deref(s.items).enum) return { k: 'flags', s, names: deref(s.items).enum };
@@ -303,7 +303,7 @@
         return { el: input, get: () => numberOf(input.value) };
       }
       case 'string': {
-        const input = h('input', { type: 'text', id, 'data-pointer': ptr, spellcheck: 'false', oninput: changed, placeholder: k.char ? 'one character' : null });
+        const input = h('input', { type: 'text', id, 'data-pointer': ptr, spellcheck: 'false', oninput: changed, placeholder: k.char ? 'one character' : k.handle ? 'a handle, as a result gave it' : null });
         input.value = typeof value === 'string' ? value : value == null ? '' : stringify(value);
         return { el: input, get: () => input.value };
       }

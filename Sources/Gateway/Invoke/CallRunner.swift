@@ -42,6 +42,11 @@ struct CallPlan: Sendable {
     let pool: BackendPool
     /// How a top-level stream result is answered; nil for other results.
     let format: StreamFormat?
+    /// The pool member the call's handles came from, which alone may take
+    /// it; nil: any member, as the pool picks.
+    let member: String?
+    /// Seals handles in the result as tokens; nil when it holds none.
+    let handles: ResourceTokens?
 }
 
 extension Gateway {
@@ -59,14 +64,15 @@ extension Gateway {
             served.finished(.completed)
         } catch {
             for feed in plan.feeds { feed.source.stop() }
-            guard let e = upstreamFailure(error, served: served, pool: plan.pool, callerDeadline: plan.callerDeadline) else { return }
+            guard let e = upstreamFailure(error, served: served, pool: plan.pool, member: plan.member,
+                                          callerDeadline: plan.callerDeadline) else { return }
             await fail(sink, e, format: plan.format)
         }
     }
 
     /// The backend call itself: parameters and feeds out, results to `sink`.
     private func call(_ plan: CallPlan, _ sink: RecordingSink) async throws {
-        let client = WRPCClient(transport: plan.pool)
+        let client = WRPCClient(transport: plan.member.map { plan.pool.pinned(to: $0) } ?? plan.pool)
         let limits = DecoderLimits(maxOutputBytes: config.maxResponseBytes)
         let watchdog = Watchdog(deadline: plan.deadline, idle: config.streamIdleTimeout)
         // Nothing streams either way: the answer is read by this task itself.
@@ -133,9 +139,11 @@ extension Gateway {
             try await sink.respond(HTTPResponse(status: 204))
             return
         }
-        let root = try await inv.readValues(types: [result], shape: .bare, limits: limits)
+        // Tokens name the member that answered.
+        let handles = plan.handles.map { $0.issuing(for: PoolCall.current?.target ?? plan.member ?? plan.pool.target) }
+        let root = try await inv.readValues(types: [result], shape: .bare, limits: limits, handles: handles)
         guard let format = plan.format, format != .collected, case .stream(let element) = result else {
-            let json = try await inv.collect(json: root.json, pending: root.pending, limits: limits)
+            let json = try await inv.collect(json: root.json, pending: root.pending, limits: limits, handles: handles)
             try await sink.respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: json))
             return
         }
@@ -148,7 +156,7 @@ extension Gateway {
             try await sink.finish()
             return
         }
-        try await inv.readStreamBatches(path: pending.path, element: element, limits: limits) { events in
+        try await inv.readStreamBatches(path: pending.path, element: element, limits: limits, handles: handles) { events in
             watchdog.touch()
             // One write per batch: a stream of small elements (numbers as
             // NDJSON lines) would otherwise cost a queue round per element.
@@ -159,7 +167,7 @@ extension Gateway {
                     if batch.isEmpty { batch = b } else { batch += b }
                     self.metrics.streamedBytes.increment(by: Int64(b.count))
                 case .element(let json, let nested):
-                    let full = nested.isEmpty ? json : try await inv.collect(json: json, pending: nested, limits: limits)
+                    let full = nested.isEmpty ? json : try await inv.collect(json: json, pending: nested, limits: limits, handles: handles)
                     batch += format.element(full)
                 case .end:
                     break

@@ -61,24 +61,31 @@ extension Gateway {
         let media = Self.mediaType(request.header("content-type"))
         var params: [UInt8] = []
         var feeds: [Feed] = []
+        // Tokens are opened only for functions that take handles.
+        let handles: ResourceTokens? = takesHandles[callable.index] ? resourceTokens : nil
+        var origins: [HandleOrigin] = []
+        // The member the call's handles came from: the call goes there.
+        var member: String?
         if Self.isJSON(media) {
             // `args` matters only with a raw body, but when given it must still be valid.
             if request.queryValue("args") != nil, let raw = f.rawBodyParameter,
-               case .failure(let e) = rawBodyParameters(f, raw: raw, request: request) {
+               case .failure(let e) = rawBodyParameters(f, raw: raw, request: request, handles: handles) {
                 return .failure(e)
             }
             let wantURLs = !config.urlFetch.allowedPrefixes.isEmpty
             let body = request.body
-            let encode: @Sendable () -> Result<([UInt8], [URLStream]), GatewayError> = {
+            let encode: @Sendable () -> Result<([UInt8], [URLStream], [HandleOrigin]), GatewayError> = {
                 var params: [UInt8] = []
                 var urlStreams: [URLStream]? = wantURLs ? [] : nil
+                var origins: [HandleOrigin] = []
                 do throws(ValueError) {
-                    try ValueEncoder.encodeParameters(json: body, params: f.params, into: &params, urlStreams: &urlStreams)
+                    try ValueEncoder.encodeParameters(json: body, params: f.params, into: &params, urlStreams: &urlStreams,
+                                                      handles: handles, origins: &origins)
                 } catch {
                     if error.kind == .malformedJSON { return .failure(.invalidArgument(error.message)) }
                     return .failure(.invalidArgument(error.description, pointer: error.pointer))
                 }
-                return .success((params, urlStreams ?? []))
+                return .success((params, urlStreams ?? [], origins))
             }
             let encoded = body.count >= Self.offloadBytes
                 ? await withTaskExecutorPreference(globalConcurrentExecutor) { encode() }
@@ -86,7 +93,12 @@ extension Gateway {
             let urlStreams: [URLStream]
             switch encoded {
             case .failure(let e): return .failure(e)
-            case .success(let (p, u)): (params, urlStreams) = (p, u)
+            case .success(let (p, u, o)): (params, urlStreams, origins) = (p, u, o)
+            }
+            // Checked before any URL is fetched.
+            switch Self.member(for: origins) {
+            case .failure(let e): return .failure(e)
+            case .success(let m): member = m
             }
             // Every URL is checked before any is fetched; what is fetched is
             // the normalised URL that was checked.
@@ -113,9 +125,15 @@ extension Gateway {
                     "Content-Type `\(media ?? "")` is not supported for \(f.name); send application/json (raw bodies are for functions with one stream<u8> or list<u8> parameter)",
                     details: [("content_type", .string(media ?? ""))]))
             }
-            switch rawBodyParameters(f, raw: i, request: request) {
+            switch rawBodyParameters(f, raw: i, request: request, handles: handles) {
             case .failure(let e): return .failure(e)
-            case .success(let bytes): params = bytes
+            case .success(let (bytes, found)): (params, origins) = (bytes, found)
+            }
+            switch Self.member(for: origins) {
+            case .failure(let e):
+                request.bodyStream?.discard()
+                return .failure(e)
+            case .success(let m): member = m
             }
             if let body = request.bodyStream { feeds.append(Feed(path: [UInt32(i)], source: body)) }
         }
@@ -136,7 +154,8 @@ extension Gateway {
         }
         return .success(CallPlan(instance: callable.instance, function: f, params: params, feeds: feeds,
                                  deadline: .now + timeout, callerDeadline: callerDeadline, pool: functionPools[callable.index],
-                                 format: format))
+                                 format: format, member: member,
+                                 handles: returnsHandles[callable.index] ? resourceTokens : nil))
     }
 
     /// Starts fetching `url`, following redirects (each normalised and
@@ -188,7 +207,8 @@ extension Gateway {
     }
 
     /// Other parameters from `?args=` (a JSON object), the raw one from the body.
-    private func rawBodyParameters(_ f: Function, raw: Int, request: HTTPRequest) -> Result<[UInt8], GatewayError> {
+    private func rawBodyParameters(_ f: Function, raw: Int, request: HTTPRequest,
+                                   handles: ResourceTokens?) -> Result<([UInt8], [HandleOrigin]), GatewayError> {
         let argsText = request.queryValue("args") ?? "{}"
         let args: [(String, JSONValue)]
         do {
@@ -203,6 +223,7 @@ extension Gateway {
             return .failure(.invalidArgument("`args` has unknown parameter `\(key)`", pointer: "/\(key)"))
         }
         var out: [UInt8] = []
+        var origins: [HandleOrigin] = []
         for (i, p) in f.params.enumerated() {
             if i == raw {
                 if case .stream = p.type {
@@ -217,13 +238,15 @@ extension Gateway {
                 if case .option = p.type { out.append(0); continue }
                 return .failure(.invalidArgument("missing parameter `\(p.name)` in `args`", pointer: "/\(p.name)"))
             }
+            var found: [HandleOrigin] = []
             do {
-                try ValueEncoder.encode(json: value.bytes, as: p.type, into: &out)
+                try ValueEncoder.encode(json: value.bytes, as: p.type, into: &out, handles: handles, origins: &found)
             } catch {
                 return .failure(.invalidArgument("/\(p.name)\(error.pointer): \(error.message)", pointer: "/\(p.name)\(error.pointer)"))
             }
+            origins += found.map { HandleOrigin(origin: $0.origin, pointer: "/\(p.name)\($0.pointer)") }
         }
-        return .success(out)
+        return .success((out, origins))
     }
 }
 

@@ -8,13 +8,14 @@ extension Gateway {
     /// reported to the pool, which judges the member's health from it.
     /// `specific` maps the caller's own errors first: answers the backend
     /// gave (a forward's error-code), so the call counts as completed.
+    /// `member` is the one member a pinned call could go to.
     /// `callerDeadline`: the deadline passing says nothing about the backend
     /// (the caller chose it shorter than the gateway's own, or the call is
     /// fed at the client's pace).
-    func upstreamFailure(_ error: any Error, served: PoolCall, pool: BackendPool, callerDeadline: Bool = false,
+    func upstreamFailure(_ error: any Error, served: PoolCall, pool: BackendPool, member: String? = nil, callerDeadline: Bool = false,
                          specific: (any Error, String) -> GatewayError? = { _, _ in nil }) -> GatewayError? {
         if error is ResponseSinkError || error as? CallError == .cancelled { return nil }
-        let target = served.target ?? pool.target
+        let target = served.target ?? member ?? pool.target
         let e: GatewayError
         if let mapped = specific(error, target) {
             e = mapped

@@ -176,7 +176,7 @@ public struct OpenAPIDocument {
                 Self.tagged("ok", ok.map { schema($0, request: request) }),
                 Self.tagged("err", err.map { schema($0, request: request) }),
             ]))])
-        case .own, .borrow: return Self.base64
+        case .own(let r), .borrow(let r): return Self.handle(r)
         case .future(let t): return t.map { schema($0, request: request) } ?? .object([("type", .string("null"))])
         case .stream(.primitive(.u8)?):
             guard request && urlStreams else { return Self.base64 }
@@ -286,6 +286,13 @@ public struct OpenAPIDocument {
     static var base64: JSONValue { .object([
         ("type", .string("string")), ("contentEncoding", .string("base64")),
         ("pattern", .string("^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$")),
+    ]) }
+
+    /// A resource handle: the opaque token the gateway gave in a result
+    /// (URL-safe base64 of what it signs, but nothing a client reads).
+    static func handle(_ r: Resource) -> JSONValue { .object([
+        ("type", .string("string")), ("format", .string("wrpc-resource-handle")),
+        ("title", .string("\(r.name) handle")), ("pattern", .string("^[A-Za-z0-9_-]+$")),
     ]) }
 
     static func primitive(_ p: Primitive) -> JSONValue {

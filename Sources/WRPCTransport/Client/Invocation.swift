@@ -65,9 +65,11 @@ public final class Invocation: Sendable {
     }
 
     /// Decodes the values on `path` (results are on `[]`) until complete.
+    /// `handles` turns resource handles into tokens (nil: base64).
     public func readValues(path: [UInt32] = [], types: [WITType], shape: ValueDecoder.Shape,
-                           indexed: Bool = true, limits: DecoderLimits = DecoderLimits()) async throws -> ValueDecoder {
-        var decoder = ValueDecoder(types: types, shape: shape, indexed: indexed, basePath: path, limits: limits)
+                           indexed: Bool = true, limits: DecoderLimits = DecoderLimits(),
+                           handles: (any HandleSealing)? = nil) async throws -> ValueDecoder {
+        var decoder = ValueDecoder(types: types, shape: shape, indexed: indexed, basePath: path, limits: limits, handles: handles)
         if try decoder.feed(EmptyCollection()) { return decoder }
         while let bytes = try await incoming.next(path) {
             // A big backlog is decoded in slices, yielding the loop between
@@ -93,8 +95,9 @@ public final class Invocation: Sendable {
 
     /// Reads a pending stream to its end, calling `body` with each event.
     public func readStream(path: [UInt32], element: WITType?, limits: DecoderLimits = DecoderLimits(),
+                           handles: (any HandleSealing)? = nil,
                            _ body: (StreamDecoder.Event) async throws -> Void) async throws {
-        try await readStreamBatches(path: path, element: element, limits: limits) { events in
+        try await readStreamBatches(path: path, element: element, limits: limits, handles: handles) { events in
             for e in events { try await body(e) }
         }
     }
@@ -104,8 +107,9 @@ public final class Invocation: Sendable {
     /// once, and still passes each on as soon as it arrived. Large backlogs
     /// are decoded in slices, yielding the loop between them.
     public func readStreamBatches(path: [UInt32], element: WITType?, limits: DecoderLimits = DecoderLimits(),
+                                  handles: (any HandleSealing)? = nil,
                                   _ body: ([StreamDecoder.Event]) async throws -> Void) async throws {
-        var decoder = StreamDecoder(element: element, path: path, limits: limits)
+        var decoder = StreamDecoder(element: element, path: path, limits: limits, handles: handles)
         while let bytes = try await incoming.next(path) {
             var start = 0
             repeat {
@@ -129,11 +133,12 @@ public final class Invocation: Sendable {
 
     /// Reads every pending value and puts it in place in `json`, recursively
     /// (a stream element may itself hold pending values), all concurrently.
-    public func collect(json: [UInt8], pending: [PendingValue], limits: DecoderLimits = DecoderLimits()) async throws -> [UInt8] {
+    public func collect(json: [UInt8], pending: [PendingValue], limits: DecoderLimits = DecoderLimits(),
+                        handles: (any HandleSealing)? = nil) async throws -> [UInt8] {
         guard !pending.isEmpty else { return json }
         let filled = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             for (i, p) in pending.enumerated() {
-                group.addTask { (i, try await self.collect(p, limits: limits)) }
+                group.addTask { (i, try await self.collect(p, limits: limits, handles: handles)) }
             }
             var out = [[UInt8]](repeating: [], count: pending.count)
             for try await (i, bytes) in group { out[i] = bytes }
@@ -150,7 +155,7 @@ public final class Invocation: Sendable {
         return result
     }
 
-    private func collect(_ p: PendingValue, limits: DecoderLimits) async throws -> [UInt8] {
+    private func collect(_ p: PendingValue, limits: DecoderLimits, handles: (any HandleSealing)?) async throws -> [UInt8] {
         switch p.type {
         case .future(let inner):
             guard let inner else {
@@ -158,8 +163,8 @@ public final class Invocation: Sendable {
                 _ = try await incoming.next(p.path)
                 return Array("null".utf8)
             }
-            let d = try await readValues(path: p.path, types: [inner], shape: .bare, indexed: false, limits: limits)
-            return try await collect(json: d.json, pending: d.pending, limits: limits)
+            let d = try await readValues(path: p.path, types: [inner], shape: .bare, indexed: false, limits: limits, handles: handles)
+            return try await collect(json: d.json, pending: d.pending, limits: limits, handles: handles)
         case .stream(let element):
             if case .primitive(.u8)? = element {
                 var bytes: [UInt8] = []
@@ -176,10 +181,10 @@ public final class Invocation: Sendable {
             // Each element goes into the JSON as it arrives, so the size limit
             // holds while reading, not only once the stream has ended.
             var out: [UInt8] = [UInt8(ascii: "[")]
-            try await readStream(path: p.path, element: element, limits: limits) { event in
+            try await readStream(path: p.path, element: element, limits: limits, handles: handles) { event in
                 guard case .element(let json, let pending) = event else { return }
                 if out.count > 1 { out.append(UInt8(ascii: ",")) }
-                out += try await collect(json: json, pending: pending, limits: limits)
+                out += try await collect(json: json, pending: pending, limits: limits, handles: handles)
                 if out.count > limits.maxOutputBytes {
                     throw CallError.resultTooLarge("\(describe): stream on path \(p.path) exceeds \(limits.maxOutputBytes) bytes of JSON")
                 }
