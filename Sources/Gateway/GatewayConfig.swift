@@ -42,6 +42,12 @@ public struct GatewayConfig: Sendable {
     /// Whether `/readyz` names the backends (their addresses and why they
     /// are out) to every caller, not only to authenticated ones.
     public var readyzDetails = false
+    /// Whether error bodies of `/invoke` calls and forwards name the backend
+    /// (`details.target`, and messages that name it). Off: the address goes
+    /// to the log under the request id, and the client gets the code. A
+    /// pinned call's 503 names its member either way: the client's token
+    /// carries that address already.
+    public var errorDetails = false
 
     public init(targets: [String]) {
         self.targets = targets

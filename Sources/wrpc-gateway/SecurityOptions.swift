@@ -24,6 +24,9 @@ struct SecurityOptions: ParsableArguments {
     @Flag(name: .customLong("readyz-details"), help: "Name the backends in /readyz to every caller, not only to authenticated ones (env WRPC_GATEWAY_READYZ_DETAILS=1).")
     var readyzDetails = false
 
+    @Flag(name: .customLong("error-details"), help: "Name the backend (details.target, and a cause that names it) in /invoke and forward error bodies (env WRPC_GATEWAY_ERROR_DETAILS=1).")
+    var errorDetails = false
+
     @Option(help: "Require an API key from this file: `name:key` or `key` per line (env WRPC_GATEWAY_API_KEYS_FILE).")
     var apiKeysFile: String?
 
@@ -95,6 +98,7 @@ struct SecurityOptions: ParsableArguments {
         default: throw CLIError("--tls-cert and --tls-key go together")
         }
         config.readyzDetails = readyzDetails || Environment.value("readyz-details") == "1"
+        config.errorDetails = errorDetails || Environment.value("error-details") == "1"
         var edge = EdgeConfig()
         let apiKeys = try (apiKeysFile ?? Environment.value("api-keys-file")).map { try APIKeys(parsing: try Self.read($0, "--api-keys-file")) }
         if apiKeys != nil || jwt != nil { edge.authenticator = Authenticator(apiKeys: apiKeys, jwt: jwt) }

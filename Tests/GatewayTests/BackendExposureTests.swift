@@ -6,9 +6,9 @@ import Testing
 import TestSupport
 
 /// What clients learn of the backends and the path to them: forwards get
-/// the gateway's own forwarding headers and request id, and neither forward
-/// errors nor `/readyz` name a backend address unless asked by a caller the
-/// gateway authenticated (or `--readyz-details`).
+/// the gateway's own forwarding headers and request id, and neither error
+/// bodies (`--error-details` aside) nor `/readyz` name a backend address
+/// unless asked by a caller the gateway authenticated (or `--readyz-details`).
 @Suite struct BackendExposureTests {
     /// `Forwarded` and `X-Real-IP` are rewritten like `X-Forwarded-*`, and a
     /// request id the gateway refused is replaced by the one it logged.
@@ -61,6 +61,26 @@ import TestSupport
         #expect(!down.text.contains(String(refusing.port)), "\(down.text)")
         for _ in 0..<500 where !log.text.contains(refusing.url) { try await Task.sleep(for: .milliseconds(10)) }
         #expect(log.text.split(separator: "\n").contains { $0.contains(refusing.url) && $0.contains("down-1") }, "\(log.text)")
+    }
+
+    /// An `/invoke` call whose backend refuses answers 503 without its
+    /// address (the log has it, under the request id); `errorDetails` puts
+    /// it back in the body.
+    @Test(arguments: [false, true]) func invokeErrorsKeepAddressesInTheLog(details: Bool) async throws {
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let log = LogCapture()
+        let stack = try Stack(configure: { $0.errorDetails = details }, target: refusing.url, logger: log.logger)
+        defer { Task { await stack.stop() } }
+        let down = try await http(stack.port, "POST", "/invoke/wrpc-gateway:demo/greeter@0.1.0/hello", body: Array(#"{"name":"x"}"#.utf8),
+                                  headers: [("Content-Type", "application/json"), ("X-Request-Id", "down-2")])
+        #expect(down.status == 503)
+        #expect(down.errorCode == "unavailable")
+        #expect((down.json?["details"]?["target"]?.stringValue == refusing.url) == details, "\(down.text)")
+        #expect(down.text.contains(String(refusing.port)) == details, "\(down.text)")
+        guard !details else { return }
+        for _ in 0..<500 where !log.text.contains(refusing.url) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(log.text.split(separator: "\n").contains { $0.contains(refusing.url) && $0.contains("down-2") }, "\(log.text)")
     }
 
     /// `/readyz` stays public and says which instances have no backend, but

@@ -64,6 +64,7 @@ import WRPCTransport
         let deadlineMs = 1000
         let gateway = try poolGateway(replicas.map(\.url) + [hung.url]) {
             $0.defaultTimeout = .milliseconds(deadlineMs)
+            $0.errorDetails = true  // each failure names its member
             $0.pool.hungAfter = .milliseconds(deadlineMs)
             $0.pool.ejectBase = .seconds(5)
             $0.pool.ejectMax = .seconds(60)

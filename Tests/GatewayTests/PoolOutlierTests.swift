@@ -92,6 +92,7 @@ import WRPCTransport
         let deadline = Duration.seconds(2), hungAfter = Duration.seconds(1)
         let gateway = try poolGateway(sockets.map { "unix://" + $0 }) {
             $0.defaultTimeout = deadline
+            $0.errorDetails = true  // each failure names its member
             $0.pool.hungAfter = hungAfter
             $0.pool.ejectBase = .seconds(60)
             $0.pool.ejectMax = .seconds(60)

@@ -59,7 +59,7 @@ extension Gateway {
                   let failure = upstreamFailure(error, served: served, pool: pool, callerDeadline: request.bodyStream != nil,
                                                 specific: { error, _ in (error as? ForwardFailure)?.error() })
             else { return }
-            let e = ForwardFailure.clientFacing(failure, pool: pool, requestID: sink.context.requestID, logger: logger)
+            let e = clientFacing(failure, pool: pool, requestID: sink.context.requestID)
             metrics.forwardUpstreamError(prefix: prefix, kind: e.details.first { $0.0 == "error_code" }.flatMap { $0.1.stringValue } ?? e.code)
             await fail(sink, e, format: nil)
         }

@@ -64,8 +64,9 @@ extension Gateway {
             served.finished(.completed)
         } catch {
             for feed in plan.feeds { feed.source.stop() }
-            guard let e = upstreamFailure(error, served: served, pool: plan.pool, member: plan.member,
-                                          callerDeadline: plan.callerDeadline) else { return }
+            guard let failure = upstreamFailure(error, served: served, pool: plan.pool, member: plan.member,
+                                                callerDeadline: plan.callerDeadline) else { return }
+            let e = plan.member == nil ? clientFacing(failure, pool: plan.pool, requestID: sink.context.requestID) : failure
             await fail(sink, e, format: plan.format)
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import BackendPool
 import WRPCTransport
 
@@ -35,5 +36,29 @@ extension Gateway {
         }
         served.failed(kind: e.code)
         return e
+    }
+
+    /// `e` as a client gets it: without the backends' addresses
+    /// (`details.target`, and the addresses in the message, each said as
+    /// "a backend"), which a client has no use for and an attacker would,
+    /// unless `errorDetails` is set. The original goes to the log, under the
+    /// request id the answer carries.
+    func clientFacing(_ e: GatewayError, pool: BackendPool, requestID: String) -> GatewayError {
+        guard !config.errorDetails else { return e }
+        let target = e.details.first { $0.0 == "target" }?.1.stringValue
+        // Longest first, so that a list of URLs goes before the URLs in it.
+        let addresses = Set([pool.target] + pool.status.flatMap { [$0.target, $0.url] } + (target.map { [$0] } ?? []))
+            .filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+        var message = e.message
+        for address in addresses where message.contains(address) {
+            message = message.replacingOccurrences(of: address, with: address == pool.target ? "the pool" : "a backend")
+        }
+        guard target != nil || message != e.message else { return e }
+        logger.warning("backend call failed", metadata: [
+            "request_id": .string(requestID), "code": .string(e.code), "error": .string(e.message), "target": .string(target ?? pool.target),
+        ])
+        var answer = GatewayError(e.status, e.code, message, details: e.details.filter { $0.0 != "target" })
+        answer.headers = e.headers
+        return answer
     }
 }
