@@ -1,14 +1,20 @@
 import Foundation
 import Testing
 
-/// The README's lines do what they say (`curl --json` sends
-/// `Accept: application/json`, which asks for stream results collected
-/// into JSON, so the stream examples use plain `-d`). The stream examples are run as written, with curl.
+/// The examples of the README and the guides do what they say (`curl
+/// --json` sends `Accept: application/json`, which asks for stream results
+/// collected into JSON, so the stream examples use plain `-d`). They are
+/// run as written, with curl.
 @Suite struct ReadmeExamplesTests {
-    /// The README's shell lines (continuations joined) that call `function`.
+    /// The README and the guides it links, as one text.
+    static func documents() throws -> String {
+        let guides = try FileManager.default.contentsOfDirectory(atPath: "docs").filter { $0.hasSuffix(".md") }.sorted()
+        return try (["README.md"] + guides.map { "docs/" + $0 }).map { try String(contentsOfFile: $0, encoding: .utf8) }.joined(separator: "\n")
+    }
+
+    /// The documents' shell lines (continuations joined) that call `function`.
     static func commands(calling function: String) throws -> [String] {
-        let readme = try String(contentsOfFile: "README.md", encoding: .utf8)
-        let joined = readme.replacingOccurrences(of: "\\\n", with: " ")
+        let joined = try documents().replacingOccurrences(of: "\\\n", with: " ")
         return joined.split(separator: "\n").map(String.init).filter {
             $0.hasPrefix("curl ") && $0.contains("/blobs@0.1.0/\(function) ")
         }
