@@ -141,7 +141,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Locking", "ComponentValues", "WIT", "EventLoops", "WRPCTransport", "DemoBackend",
+                "Locking", "CSystemShims", "ComponentValues", "WIT", "EventLoops", "WRPCTransport", "DemoBackend",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

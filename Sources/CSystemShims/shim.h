@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -183,6 +184,14 @@ static inline int wrpc_sized_pipe(int fds[2], int size) {
     if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
     (void)fcntl(fds[0], 1031 /* F_SETPIPE_SZ */, size);
     return 0;
+}
+
+/// Closes every descriptor from `from` up in a child that posix_spawn
+/// starts (glibc 2.34 and later), so the child inherits only its standard
+/// ones. Declared here: it is a GNU extension.
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+static inline int wrpc_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
 
 #endif

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The `wrpc-gateway` executable built beside the tests.
 func gatewayExecutable() -> String {
@@ -8,27 +9,21 @@ func gatewayExecutable() -> String {
 }
 
 /// A `wrpc-gateway` subcommand as its own process, its output in a file.
-final class GatewayProcess: @unchecked Sendable {
-    // @unchecked: `process` is used by one test at a time.
-    let process = Process()
+final class GatewayProcess: Sendable {
+    let process: SpawnedProcess
     let logPath = NSTemporaryDirectory() + "gw-proc-\(UUID().uuidString.prefix(8)).log"
 
     /// `environment` is added to the test process's own.
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
-        process.executableURL = URL(fileURLWithPath: gatewayExecutable())
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        defer { try? log.close() }
+        process = try SpawnedProcess(gatewayExecutable(), arguments,
+                                     environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                     stdout: log.fileDescriptor, stderr: log.fileDescriptor)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
     /// Read with a file handle: the toolchain's `String(contentsOfFile:)`
     /// leaked a 4 KiB read buffer now and then (88 times in one
     /// LeakSanitizer run, all while tests polled logs still being written).
@@ -67,18 +62,17 @@ final class GatewayProcess: @unchecked Sendable {
         do {
             try await Self.until(deadline, "the process to exit") { !process.isRunning }
         } catch {
-            process.terminate()
+            process.signal(SIGTERM)
             process.waitUntilExit()
             throw error
         }
-        process.waitUntilExit()
-        return process.terminationStatus
+        return process.waitUntilExit()
     }
 
     func stop() {
         if process.isRunning {
             kill(pid, SIGCONT)
-            process.terminate()
+            process.signal(SIGTERM)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: logPath)

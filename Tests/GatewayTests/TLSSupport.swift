@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Locking
+import TestSupport
 
 /// Certificates made with the openssl command: two server authorities (for
 /// reloads), a server certificate from each for localhost and 127.0.0.1
@@ -70,19 +71,17 @@ struct ProcessResult {
 
 /// Runs a program to its end (for short, local commands).
 func runSync(_ program: String, _ arguments: [String]) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
     let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
+    let process = try SpawnedProcess(program, arguments, stdout: out.fileHandleForWriting.fileDescriptor,
+                                     stderr: err.fileHandleForWriting.fileDescriptor)
+    // The child holds the write ends now: the reads below end when it does.
+    try out.fileHandleForWriting.close()
+    try err.fileHandleForWriting.close()
     // Read before waiting: a full pipe would otherwise stall the child.
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+    let status = process.waitUntilExit()
+    return ProcessResult(status: status, stdout: String(decoding: stdout, as: UTF8.self),
                          stderr: String(decoding: stderr, as: UTF8.self))
 }
 
@@ -119,8 +118,10 @@ func handshake(port: Int, _ arguments: [String]) async throws -> ProcessResult {
 /// One TLS connection kept open by `openssl s_client`, for requests sent
 /// one after another on it (keep-alive).
 final class TLSConnection: Sendable {
-    let process: Process
+    let process: SpawnedProcess
     let input: FileHandle
+    /// Held for its readability handler, which goes with it.
+    let output: FileHandle
     let received = Received()
 
     final class Received: Sendable {
@@ -129,21 +130,20 @@ final class TLSConnection: Sendable {
     }
 
     init(port: Int, caFile: String) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost", "-CAfile", caFile,
-                             "-verify_return_error", "-quiet"]
         let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
         input = stdin.fileHandleForWriting
+        output = stdout.fileHandleForReading
         let received = self.received
         stdout.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             received.withLock { $0 += data }
         }
-        try process.run()
+        process = try SpawnedProcess("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost",
+                                                          "-CAfile", caFile, "-verify_return_error", "-quiet"],
+                                     stdin: stdin.fileHandleForReading.fileDescriptor, stdout: stdout.fileHandleForWriting.fileDescriptor)
+        // The child's ends, which only the child needs.
+        try stdin.fileHandleForReading.close()
+        try stdout.fileHandleForWriting.close()
     }
 
     /// Sends a GET and waits (up to 20 s) for a whole answer with a Content-Length.
@@ -166,8 +166,9 @@ final class TLSConnection: Sendable {
     func close() {
         // SIGKILL: the test process may have left SIGTERM ignored, and a
         // child inherits that.
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { process.signal(SIGKILL) }
         process.waitUntilExit()
+        output.readabilityHandler = nil
         try? input.close()
     }
 }
