@@ -17,6 +17,7 @@ let package = Package(
         // For the fuzz targets in fuzz/, a package of their own.
         .library(name: "ComponentValues", targets: ["ComponentValues"]),
         .library(name: "WRPCTransport", targets: ["WRPCTransport"]),
+        .library(name: "HTTPHead", targets: ["HTTPHead"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,6 +32,9 @@ let package = Package(
     targets: [
         .target(name: "WIT", swiftSettings: strict),
         .target(name: "ComponentValues", dependencies: ["WIT"], swiftSettings: strict),
+        // The request-head rules over plain bytes, apart from libmicrohttpd
+        // so that the fuzz targets can drive them.
+        .target(name: "HTTPHead", swiftSettings: strict),
         .target(
             name: "Console",
             resources: ["index.html", "app.js", "app.css", "favicon.svg"].map { .embedInCode("Assets/\($0)") },
@@ -79,13 +83,13 @@ let package = Package(
         .target(name: "WasiHTTP", dependencies: ["WIT", "ComponentValues"], swiftSettings: strict),
         .target(
             name: "CurlClient",
-            dependencies: ["Locking", "CCurl", "EventLoops"],
+            dependencies: ["Locking", "CCurl", "EventLoops", "HTTPHead"],
             swiftSettings: strict
         ),
         .target(
             name: "Egress",
             dependencies: [
-                "Locking", "WasiHTTP", "CurlClient", "WRPCTransport", "EventLoops", "ComponentValues",
+                "Locking", "WasiHTTP", "CurlClient", "WRPCTransport", "EventLoops", "ComponentValues", "HTTPHead",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -111,7 +115,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Locking", "EventLoops", "WRPCTransport", "BackendPool", "ComponentValues", "WIT", "WasiHTTP", "CMicroHTTPD", "CSystemShims", "CurlClient", "Console", "EdgePolicy",
+                "Locking", "EventLoops", "WRPCTransport", "BackendPool", "ComponentValues", "WIT", "WasiHTTP", "CMicroHTTPD", "CSystemShims", "CurlClient", "Console", "EdgePolicy", "HTTPHead",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

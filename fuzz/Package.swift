@@ -26,6 +26,9 @@ let package = Package(
         .executableTarget(name: "FuzzFrames",
                           dependencies: ["FuzzSupport", .product(name: "WRPCTransport", package: "wrpc-gateway")],
                           swiftSettings: fuzzer),
+        .executableTarget(name: "FuzzHead",
+                          dependencies: ["FuzzSupport", .product(name: "HTTPHead", package: "wrpc-gateway")],
+                          swiftSettings: fuzzer),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # libFuzzer targets (the package in fuzz/: WIT parser, JSON reader, value
-# decoder fed in pieces, wRPC frame reader), built with
+# decoder fed in pieces, wRPC frame reader, request-head rules), built with
 # -sanitize=fuzzer,address (Linux), each run for SECONDS (default 60) on
 # seeds made at run time from ../shared (scripts/fuzz-seeds.py). Fails on
 # any finding; the input that crashed is kept in .build-fuzz/findings/.
@@ -8,10 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-targets="${FUZZ_TARGETS:-FuzzWIT FuzzJSON FuzzValues FuzzFrames}"
+targets="${FUZZ_TARGETS:-FuzzWIT FuzzJSON FuzzValues FuzzFrames FuzzHead}"
 scratch="$PWD/.build-fuzz"
 shared="${SHARED_DIR:-../shared}"
-swift build --package-path fuzz --scratch-path "$scratch/build" -c release -Xswiftc -sanitize=fuzzer,address
+# Only the targets asked for are built (FuzzHead alone needs none of the codec).
+for t in $targets; do
+  swift build --package-path fuzz --scratch-path "$scratch/build" -c release -Xswiftc -sanitize=fuzzer,address --product "$t"
+done
 bin="$(swift build --package-path fuzz --scratch-path "$scratch/build" -c release --show-bin-path)"
 rm -rf "$scratch/seeds"
 python3 scripts/fuzz-seeds.py "$shared" "$scratch/seeds"

@@ -1,3 +1,5 @@
+import HTTPHead
+
 /// An absolute http or https URL in the one form that is both checked
 /// against an allowlist and fetched (RFC 3986 §6.2.2–6.2.3): the scheme in
 /// lower case, percent-encoded unreserved characters decoded (`%2e` is
@@ -75,7 +77,7 @@ public struct NormalizedURL: Sendable, Hashable, CustomStringConvertible {
             }
             guard i + 2 < bytes.count, let high = hex(bytes[i + 1]), let low = hex(bytes[i + 2]) else { return nil }
             let byte = high << 4 | low
-            if isUnreserved(byte) {
+            if URIBytes.isUnreserved(byte) {
                 out.append(byte)
             } else {
                 out += [UInt8(ascii: "%"), upperHex(high), upperHex(low)]
@@ -141,16 +143,5 @@ public struct NormalizedURL: Sendable, Hashable, CustomStringConvertible {
 
     private static func upperHex(_ n: UInt8) -> UInt8 {
         n < 10 ? UInt8(ascii: "0") + n : UInt8(ascii: "A") + n - 10
-    }
-
-    /// RFC 3986 §2.3's unreserved bytes (also what a Host's reg-name may hold).
-    public static func isUnreserved(_ c: UInt8) -> Bool {
-        switch c {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
     }
 }

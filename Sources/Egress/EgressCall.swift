@@ -1,6 +1,7 @@
 import ComponentValues
 import CurlClient
 import EventLoops
+import HTTPHead
 import Logging
 import Synchronization
 import WasiHTTP

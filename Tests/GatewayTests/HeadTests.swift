@@ -22,7 +22,7 @@ import WRPCTransport
     }
 
     static let hostileCases = ["obs-fold", "obs-fold smuggling", "NUL in a value", "NUL in the last value", "NUL in Content-Length",
-                               "two Hosts", "no Host", "invalid Host", "Host with userinfo", "method not a token",
+                               "two Hosts", "no Host", "invalid Host", "Host with userinfo", "method not a token", "NUL in the method",
                                "control byte 0x01", "control byte 0x0B", "control byte 0x0C", "control byte 0x1B", "control byte 0x7F"]
 
     /// The head `name` says, sent to `target`.
@@ -45,6 +45,8 @@ import WRPCTransport
         case "invalid Host": return request(line, Array("Host: a b@evil\r\n".utf8))
         case "Host with userinfo": return request(line, Array("Host: u@evil\r\n".utf8))
         case "method not a token": return request("X-EVIL\u{01} \(target) HTTP/1.1", host)
+        // libmicrohttpd would report the method as `PO`.
+        case "NUL in the method": return request("PO\0ST \(target) HTTP/1.1", host)
         default:
             // "NUL in a value" and "control byte 0xNN": the byte inside `X-A`.
             let byte = name.hasPrefix("control") ? UInt8(name.suffix(2), radix: 16)! : 0

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPHead
 import WasiHTTP
 
 /// An HTTP request as `incoming-handler.handle` receives it.

@@ -1,3 +1,4 @@
+import HTTPHead
 import WasiHTTP
 
 /// A `handle` response's head as the HTTP answer's.
@@ -26,7 +27,7 @@ struct ForwardResponse {
     /// have their bad bytes replaced (the server takes C strings).
     static func sendable(_ pairs: [(String, [UInt8])]) -> [(String, String)] {
         pairs.compactMap { name, value in
-            guard !name.isEmpty, name.utf8.allSatisfy(HTTPToken.isTokenByte), FieldValue.firstControl(value) == nil else { return nil }
+            guard HTTPToken.isToken(name.utf8), FieldValue.firstControl(value) == nil else { return nil }
             return (name, String(decoding: value, as: UTF8.self))
         }
     }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CMicroHTTPD
+import HTTPHead
 
 /// One daemon's connections, watched for slow clients (on the daemon's
 /// loop): the whole request head must come within `headerTimeoutSeconds`
@@ -71,7 +72,7 @@ final class ConnectionWatch {
         guard daemon.server.tls == nil else { return }
         for (connection, t) in tracked where !t.refused && t.headSince != nil {
             switch FramingCheck.bodyLength(RawValues.collect(connection, .HEADER_KIND)) {
-            case .failure(let rejection): refuse(connection, rejection)
+            case .failure(let refusal): refuse(connection, HTTPRejection(refusal))
             case .success(let length?) where length == .max: refuse(connection, .bodyTooLarge(limit: daemon.server.limits.maxBodyBytes))
             case .success: continue
             }

@@ -4,6 +4,7 @@ import Glibc
 import CMicroHTTPD
 import CSystemShims
 import EventLoops
+import HTTPHead
 import Synchronization
 import WasiHTTP
 

@@ -1,3 +1,5 @@
+import HTTPHead
+
 /// What the HTTP server calls for each request. Modelled on Hummingbird 2's
 /// responder: the answer goes to a sink rather than being returned, so it
 /// can stream.
@@ -38,6 +40,16 @@ public enum HTTPRejection: Error, Sendable {
     case headerTimeout(seconds: Int)
     /// The body came slower than `minBodyRate` (408).
     case bodyTooSlow(bytesPerSecond: Int)
+}
+
+extension HTTPRejection {
+    /// A head rule's refusal, answered like every other one.
+    init(_ refusal: HeadRefusal) {
+        switch refusal {
+        case .malformed(let why): self = .malformed(why)
+        case .unsupportedTransferCoding(let coding): self = .unsupportedTransferCoding(coding)
+        }
+    }
 }
 
 /// Limits the HTTP server enforces before a request reaches the gateway.

@@ -1,5 +1,6 @@
 import CMicroHTTPD
 import EventLoops
+import HTTPHead
 import Synchronization
 import WRPCTransport
 
@@ -164,7 +165,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// A request's headers are in: its exchange is made, and refused at
-    /// once when its method is not a token, its head hides a folded line or
+    /// once when its method is not a token or hides a NUL, its head hides a folded line or
     /// a NUL, a field value holds a control byte, its Host is missing,
     /// repeated or invalid, its framing is ambiguous, its target holds a
     /// NUL, it has too many headers, or its declared body is over the limit.
@@ -186,18 +187,19 @@ public final class HTTPServer: Sendable {
         inFlight.add(1, ordering: .relaxed)
         // A connection answered 503/429 (or timed out) is not served, whatever it sends.
         guard daemon.watch.headReceived(connection) else { return .NO }
-        if let rejection = headRejection(methodBytes, method, fields, connection) ?? HostHeader.check(raw, version: version.map { String(cString: $0) } ?? "") {
-            return refuse(connection, exchange, rejection)
-        }
+        let size = wrpc_mhd_request_header_size(connection)
+        let head = size > 0 ? UnsafeRawBufferPointer(start: UnsafeRawPointer(methodBytes), count: Int(size)) : nil
         let length: UInt64?
-        switch FramingCheck.bodyLength(raw) {
-        case .failure(let rejection):
-            return refuse(connection, exchange, rejection)
+        let targetAt = target.map { $0.start - UnsafeRawPointer(methodBytes) }
+        switch HeadRules.check(method: method.utf8, targetAt: targetAt, version: version.map { String(cString: $0) } ?? "",
+                               head: head, fields: fields, headers: raw) {
+        case .failure(let refusal):
+            return refuse(connection, exchange, HTTPRejection(refusal))
         case .success(let declared):
             length = declared
         }
-        if let target, let rejection = FramingCheck.nul(inTarget: target.bytes, versionFollows: target.versionFollows(version)) {
-            return refuse(connection, exchange, rejection)
+        if let target, let refusal = FramingCheck.nul(inTarget: target.bytes, versionFollows: target.versionFollows(version)) {
+            return refuse(connection, exchange, HTTPRejection(refusal))
         }
         if headers.count > limits.maxHeaderCount {
             return queue(connection, exchange, .whole(responder.reject(.tooManyHeaders(limit: limits.maxHeaderCount), exchange.request)))
@@ -219,18 +221,6 @@ public final class HTTPServer: Sendable {
             return refuse(connection, exchange, .bodyTooLarge(limit: limits.maxBodyBytes))
         }
         return .YES
-    }
-
-    /// A method that is not a token (RFC 9110 §9.1), or a head whose fields
-    /// do not tile it (`HeadLayout`: obs-fold, a NUL in a value).
-    private func headRejection(_ methodBytes: UnsafePointer<CChar>, _ method: String, _ fields: [HeadLayout.Field],
-                               _ connection: OpaquePointer) -> HTTPRejection? {
-        guard !method.isEmpty, method.utf8.allSatisfy(HTTPToken.isTokenByte) else {
-            return .malformed("the method `\(FramingCheck.printable(Array(method.utf8)))` is not a token")
-        }
-        let size = wrpc_mhd_request_header_size(connection)
-        guard size > 0 else { return fields.isEmpty ? nil : .malformed("the request head could not be checked") }
-        return HeadLayout.check(UnsafeRawBufferPointer(start: UnsafeRawPointer(methodBytes), count: Int(size)), fields)
     }
 
     /// An answer before the body, after which the connection is closed: the

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CMicroHTTPD
+import HTTPHead
 
 /// libmicrohttpd's C callbacks: they capture nothing and find their daemon
 /// or exchange through the context pointer. All run on the daemon's loop.

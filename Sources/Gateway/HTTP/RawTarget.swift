@@ -13,8 +13,11 @@ final class RawTarget {
     /// whole target: libmicrohttpd parses the line in place, ending the
     /// target with a NUL where the space was, and the version follows.
     let versionIfWhole: UnsafeRawPointer
+    /// Where the target lies in the head libmicrohttpd parsed in place.
+    let start: UnsafeRawPointer
 
     init(_ uri: UnsafePointer<CChar>) {
+        start = UnsafeRawPointer(uri)
         let length = strlen(uri)
         bytes = Array(UnsafeRawBufferPointer(start: uri, count: length))
         versionIfWhole = UnsafeRawPointer(uri) + length + 1

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import HTTPHead
 
 /// A connection's headers or trailers exactly as received: byte lengths from
 /// libmicrohttpd, so a NUL or a non-UTF-8 byte cuts nothing short. The

@@ -1,5 +1,3 @@
-import WasiHTTP
-
 /// RFC 9112 §6.3 and §5.1, checked on the headers exactly as libmicrohttpd
 /// received them rather than on the choice it made: it answers with the
 /// first of two `Content-Length`s, takes `Content-Length : 35` for an
@@ -8,17 +6,17 @@ import WasiHTTP
 /// accepts lengths from 2^63 that overflow an `Int`. Any request whose
 /// framing two parsers could read differently is refused and its
 /// connection closed.
-enum FramingCheck {
+public enum FramingCheck {
     /// The headers as received: names and values as bytes, NULs included.
-    typealias RawHeader = (name: [UInt8], value: [UInt8])
+    public typealias RawHeader = (name: [UInt8], value: [UInt8])
 
     /// The body's declared length (`UInt64.max` for one past it), or nil
     /// when it is chunked or absent; or why the request is refused.
-    static func bodyLength(_ headers: [RawHeader]) -> Result<UInt64?, HTTPRejection> {
+    public static func bodyLength(_ headers: [RawHeader]) -> Result<UInt64?, HeadRefusal> {
         var lengths: [[UInt8]] = []
         var codings: [[UInt8]] = []
         for (name, value) in headers {
-            guard !name.isEmpty, name.allSatisfy(HTTPToken.isTokenByte) else {
+            guard HTTPToken.isToken(name) else {
                 return .failure(.malformed("the header name `\(printable(name))` is not a token (whitespace before the colon?)"))
             }
             // RFC 9110 §5.5: a field value holds no control byte but HTAB.
@@ -49,7 +47,7 @@ enum FramingCheck {
     }
 
     /// Only `chunked`, once, is a framing this server reads.
-    private static func transferCoding(_ values: [[UInt8]]) -> Result<Void, HTTPRejection> {
+    private static func transferCoding(_ values: [[UInt8]]) -> Result<Void, HeadRefusal> {
         if values.count == 1, lowercased(values[0]) == Array("chunked".utf8) { return .success(()) }
         let elements = values.flatMap { $0.split(separator: 0x2C, omittingEmptySubsequences: false) }
             .map { String(decoding: $0, as: UTF8.self).trimmingSpaces.lowercased() }
@@ -65,7 +63,7 @@ enum FramingCheck {
     /// another function. `target` is the target as the URI logger saw it
     /// (up to a raw NUL); `versionFollows` says whether the request line's
     /// version starts right after it, which a raw NUL prevents.
-    static func nul(inTarget target: [UInt8], versionFollows: Bool) -> HTTPRejection? {
+    public static func nul(inTarget target: [UInt8], versionFollows: Bool) -> HeadRefusal? {
         let percentNUL: [UInt8] = Array("%00".utf8)
         let encoded = target.indices.contains { target[$0...].starts(with: percentNUL) }
         guard encoded || !versionFollows else { return nil }
@@ -88,7 +86,7 @@ enum FramingCheck {
     }
 
     /// For messages: control bytes shown as `?`, at most 64 bytes.
-    static func printable(_ bytes: [UInt8]) -> String {
+    public static func printable(_ bytes: some Sequence<UInt8>) -> String {
         String(decoding: bytes.prefix(64).map { $0 < 0x20 || $0 == 0x7F ? 0x3F : $0 }, as: UTF8.self)
     }
 }

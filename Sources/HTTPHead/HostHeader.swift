@@ -1,11 +1,9 @@
-import CurlClient
-
 /// RFC 9112 §3.2: a request carries exactly one `Host` (HTTP/1.0 may leave
 /// it out), and its value is `uri-host [ ":" port ]` (RFC 3986 §3.2.2), or
 /// empty when the target has no authority. Forwards pass the authority on,
 /// so a second Host or `a b@evil` would name a host the checks never saw.
-enum HostHeader {
-    static func check(_ headers: [FramingCheck.RawHeader], version: String) -> HTTPRejection? {
+public enum HostHeader {
+    public static func check(_ headers: [FramingCheck.RawHeader], version: String) -> HeadRefusal? {
         let hosts = headers.filter { $0.name.count == 4 && String(decoding: $0.name, as: UTF8.self).lowercased() == "host" }
         if hosts.count > 1 { return .malformed("Host given more than once") }
         guard let host = hosts.first else {
@@ -14,13 +12,13 @@ enum HostHeader {
         return isValid(host.value) ? nil : .malformed("Host `\(FramingCheck.printable(host.value))` is not a host and port")
     }
 
-    static func isValid(_ value: [UInt8]) -> Bool {
+    public static func isValid(_ value: [UInt8]) -> Bool {
         var rest = value[...]
         if rest.first == UInt8(ascii: "[") {
             // IP-literal: an IPv6 address or IPvFuture, between brackets.
             guard let close = rest.firstIndex(of: UInt8(ascii: "]")) else { return false }
             let inside = rest[rest.index(after: rest.startIndex)..<close]
-            guard !inside.isEmpty, inside.allSatisfy({ NormalizedURL.isUnreserved($0) || isSubDelim($0) || $0 == UInt8(ascii: ":") }) else {
+            guard !inside.isEmpty, inside.allSatisfy({ URIBytes.isUnreserved($0) || URIBytes.isSubDelim($0) || $0 == UInt8(ascii: ":") }) else {
                 return false
             }
             rest = rest[rest.index(after: close)...]
@@ -43,14 +41,10 @@ enum HostHeader {
                 i += 3
                 continue
             }
-            guard NormalizedURL.isUnreserved(b) || isSubDelim(b) else { return false }
+            guard URIBytes.isUnreserved(b) || URIBytes.isSubDelim(b) else { return false }
             i += 1
         }
         return true
-    }
-
-    private static func isSubDelim(_ b: UInt8) -> Bool {
-        Array("!$&'()*+,;=".utf8).contains(b)
     }
 }
 
