@@ -62,8 +62,13 @@ public enum FramingCheck {
     /// the target over as a C string, which would end there and name
     /// another function. `target` is the target as the URI logger saw it
     /// (up to a raw NUL); `versionFollows` says whether the request line's
-    /// version starts right after it, which a raw NUL prevents.
-    public static func nul(inTarget target: [UInt8], versionFollows: Bool) -> HeadRefusal? {
+    /// version starts right after it, which a raw NUL prevents. Any other
+    /// control byte (a bare CR, a tab, DEL) is refused too: RFC 3986 has no
+    /// place for one, and a log or a backend could read it as a line end.
+    public static func controlBytes(inTarget target: [UInt8], versionFollows: Bool) -> HeadRefusal? {
+        if let control = target.first(where: { $0 < 0x20 || $0 == 0x7F }) {
+            return .malformed("the request target holds the control byte 0x\(String(control, radix: 16, uppercase: true))")
+        }
         let percentNUL: [UInt8] = Array("%00".utf8)
         let encoded = target.indices.contains { target[$0...].starts(with: percentNUL) }
         guard encoded || !versionFollows else { return nil }

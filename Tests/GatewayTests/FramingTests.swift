@@ -110,8 +110,9 @@ import WRPCTransport
     }
 
     /// `hello%00x` (or a raw NUL) would reach `hello` if the path were cut
-    /// at the NUL, as a C string is.
-    @Test(arguments: ["%00x", "%00", "<raw NUL>x", "?q=%00"])
+    /// at the NUL, as a C string is; other control bytes have no place in a
+    /// target either.
+    @Test(arguments: ["%00x", "%00", "<raw NUL>x", "?q=%00", "\u{01}x", "?q=a\u{7F}", "\rx", "\tx"])
     func nulInTheTargetIsRefused(_ written: String) async throws {
         let suffix = written.replacingOccurrences(of: "<raw NUL>", with: "\0")
         let stack = try Self.stack()

@@ -198,7 +198,7 @@ public final class HTTPServer: Sendable {
         case .success(let declared):
             length = declared
         }
-        if let target, let refusal = FramingCheck.nul(inTarget: target.bytes, versionFollows: target.versionFollows(version)) {
+        if let target, let refusal = FramingCheck.controlBytes(inTarget: target.bytes, versionFollows: target.versionFollows(version)) {
             return refuse(connection, exchange, HTTPRejection(refusal))
         }
         if headers.count > limits.maxHeaderCount {

@@ -14,7 +14,7 @@ public func fuzzHead(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                         fields: head.fields, headers: head.headers)
     }
     guard case .success(let length) = verdict,
-          FramingCheck.nul(inTarget: head.target, versionFollows: head.versionFollows) == nil else { return 0 }
+          FramingCheck.controlBytes(inTarget: head.target, versionFollows: head.versionFollows) == nil else { return 0 }
     HeadInvariants.check(head, length)
     return 0
 }
