@@ -165,7 +165,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Locking", "Gateway", "BackendPool", "CurlClient", "EventLoops", "TestSupport", "Egress", "WasiHTTP", "DemoBackend", "WRPCTransport", "ComponentValues", "WIT",
-                "EdgePolicy",
+                "EdgePolicy", "HTTPHead",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],

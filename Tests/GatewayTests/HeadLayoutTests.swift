@@ -1,4 +1,4 @@
-@testable import Gateway
+import HTTPHead
 import Testing
 
 /// `HeadLayout` on heads laid out as libmicrohttpd 0.9.75 leaves them
@@ -25,7 +25,7 @@ import Testing
         return (head + lineEnd, fields)
     }
 
-    static func check(_ head: [UInt8], _ fields: [HeadLayout.Field]) -> HTTPRejection? {
+    static func check(_ head: [UInt8], _ fields: [HeadLayout.Field]) -> HeadRefusal? {
         head.withUnsafeBytes { HeadLayout.check($0, fields) }
     }
 
