@@ -9,8 +9,15 @@ enum Environment {
     }
 
     static func pick<T>(_ given: T?, _ flag: String, default fallback: T, parse: (String) -> T?) throws -> T {
+        try pick(given, flag, parse: parse) ?? fallback
+    }
+
+    /// A flag with no default: the flag, else the variable, else nil. (The
+    /// form above with `default: nil` would make `T` optional and take a
+    /// nil flag as given, never reading the variable.)
+    static func pick<T>(_ given: T?, _ flag: String, parse: (String) -> T?) throws -> T? {
         if let given { return given }
-        guard let text = value(flag) else { return fallback }
+        guard let text = value(flag) else { return nil }
         guard let parsed = parse(text) else {
             throw CLIError("WRPC_GATEWAY_\(flag.uppercased().replacingOccurrences(of: "-", with: "_"))=\(text) is not valid")
         }

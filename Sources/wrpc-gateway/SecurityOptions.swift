@@ -83,8 +83,7 @@ struct SecurityOptions: ParsableArguments {
         let key = tlsKey ?? Environment.value("tls-key")
         let clientCA = tlsClientCa ?? Environment.value("tls-client-ca")
         let priorities = tlsPriorities ?? Environment.value("tls-priorities")
-        let hsts = try hstsMaxAge
-            ?? (Environment.value("hsts-max-age") == nil ? nil : Environment.pick(nil, "hsts-max-age", default: 0, parse: Int.init))
+        let hsts = try Environment.pick(hstsMaxAge, "hsts-max-age", parse: Int.init)
         switch (cert, key) {
         case (let cert?, let key?):
             var tls = TLSSettings(certificateFile: cert, keyFile: key, clientCAFile: clientCA)
@@ -117,11 +116,7 @@ struct SecurityOptions: ParsableArguments {
             guard by == .address || edge.authenticator != nil else {
                 throw CLIError("--rate-limit-by identity needs --api-keys-file or --jwt-jwks-file")
             }
-            // Optional with no default: `pick` over `Int?` would take a nil flag as given.
-            let burst: Int? = try rateLimitBurst ?? Environment.value("rate-limit-burst").map { text in
-                guard let n = Int(text) else { throw CLIError("WRPC_GATEWAY_RATE_LIMIT_BURST=\(text) is not valid") }
-                return n
-            }
+            let burst = try Environment.pick(rateLimitBurst, "rate-limit-burst", parse: Int.init)
             edge.rateLimit = try RateLimit(parsing: text, burst: burst, key: by)
         }
         config.edge = edge
